@@ -1,0 +1,3 @@
+/** The native core boundary: loader plus the interfaces it implements. */
+export * from './types.ts'
+export { loadNative } from './loader.ts'
