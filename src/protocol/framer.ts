@@ -1,0 +1,103 @@
+import { DEFAULT_LIMITS, HEADER_SIZE, type Limits } from './constants.ts'
+import { ProtocolError } from './errors.ts'
+import { readHeader, type Header } from './header.ts'
+import { packetFromHeader, type Packet } from './packet.ts'
+
+/**
+ * Streaming framer for TCP: turns any split of the byte stream into whole packets.
+ * Packets that lie inside one chunk are handed out as views of that chunk (no copy);
+ * a packet that spans chunks is assembled once into a buffer of its exact size, which
+ * is allocated only after its header passed the limits.
+ *
+ * After a ProtocolError the framer is poisoned: the connection must be closed.
+ *
+ * @example
+ * const framer = new TcpFramer(DEFAULT_LIMITS)
+ * socket.data = (chunk) => framer.push(chunk, (packet) => handle(packet))
+ */
+export class TcpFramer {
+  readonly #limits: Limits
+  readonly #headerBuf = new Uint8Array(HEADER_SIZE)
+  #headerFill = 0
+  #header: Header | null = null
+  #body: Uint8Array | null = null
+  #bodyFill = 0
+  #failed: ProtocolError | null = null
+
+  constructor(limits: Limits = DEFAULT_LIMITS) {
+    this.#limits = limits
+  }
+
+  /** Bytes of an unfinished packet held between chunks. */
+  get buffered(): number {
+    return this.#headerFill + this.#bodyFill
+  }
+
+  /** Feeds one chunk; calls `onPacket` for every packet completed by it. */
+  push(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
+    if (this.#failed) throw this.#failed
+    try {
+      let offset = this.#pending() ? this.#continue(chunk, onPacket) : 0
+      while (offset < chunk.length) {
+        const left = chunk.length - offset
+        if (left < HEADER_SIZE) {
+          this.#headerBuf.set(chunk.subarray(offset), 0)
+          this.#headerFill = left
+          return
+        }
+        const h = readHeader(chunk, offset, this.#limits)
+        const total = HEADER_SIZE + h.extLen + h.payloadLen
+        if (left < total) {
+          this.#startBody(h, chunk.subarray(offset))
+          return
+        }
+        onPacket(packetFromHeader(chunk, offset, h))
+        offset += total
+      }
+    } catch (err) {
+      if (err instanceof ProtocolError) this.#failed = err
+      throw err
+    }
+  }
+
+  #pending(): boolean {
+    return this.#headerFill > 0 || this.#body !== null
+  }
+
+  // Completes the packet carried over from earlier chunks; returns bytes consumed.
+  #continue(chunk: Uint8Array, onPacket: (packet: Packet) => void): number {
+    let used = 0
+    if (!this.#body) {
+      const need = HEADER_SIZE - this.#headerFill
+      const take = Math.min(need, chunk.length)
+      this.#headerBuf.set(chunk.subarray(0, take), this.#headerFill)
+      this.#headerFill += take
+      used = take
+      if (this.#headerFill < HEADER_SIZE) return used
+      const h = readHeader(this.#headerBuf, 0, this.#limits)
+      this.#headerFill = 0
+      this.#startBody(h, this.#headerBuf)
+    }
+    const body = this.#body!
+    const take = Math.min(body.length - this.#bodyFill, chunk.length - used)
+    body.set(chunk.subarray(used, used + take), this.#bodyFill)
+    this.#bodyFill += take
+    used += take
+    if (this.#bodyFill === body.length) {
+      const h = this.#header!
+      this.#body = null
+      this.#header = null
+      this.#bodyFill = 0
+      onPacket(packetFromHeader(body, 0, h))
+    }
+    return used
+  }
+
+  #startBody(h: Header, start: Uint8Array): void {
+    const body = new Uint8Array(HEADER_SIZE + h.extLen + h.payloadLen)
+    body.set(start, 0)
+    this.#header = h
+    this.#body = body
+    this.#bodyFill = start.length
+  }
+}

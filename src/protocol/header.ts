@@ -1,0 +1,80 @@
+import { Compression, HEADER_SIZE, PacketType, VERSION, type Limits } from './constants.ts'
+import { ProtocolError } from './errors.ts'
+
+/** The decoded 16-byte fixed header. */
+export interface Header {
+  compression: number
+  type: number
+  biz: number
+  id: number
+  extLen: number
+  payloadLen: number
+  flags: number
+}
+
+/**
+ * Reads and validates a fixed header at `offset` (16 bytes must be available).
+ * Version, packet type, compression and the limits are checked here, before any
+ * allocation for the body.
+ *
+ * @example
+ * const h = readHeader(bytes, 0, DEFAULT_LIMITS)
+ * const total = HEADER_SIZE + h.extLen + h.payloadLen
+ */
+export function readHeader(buf: Uint8Array, offset: number, limits: Limits): Header {
+  const version = buf[offset]!
+  if (version !== VERSION) throw new ProtocolError('E_BAD_VERSION', `unsupported version ${version}`)
+  const compression = buf[offset + 1]!
+  if (compression > Compression.zlib) {
+    throw new ProtocolError('E_BAD_COMPRESSION', `unknown compression ${compression}`)
+  }
+  const type = buf[offset + 2]!
+  if (type > PacketType.response) throw new ProtocolError('E_BAD_TYPE', `unknown packet type ${type}`)
+  const extLen = (buf[offset + 8]! << 8) | buf[offset + 9]!
+  const payloadLen = readU32(buf, offset + 10)
+  if (extLen > limits.maxExtHeader) {
+    throw new ProtocolError('E_EXT_TOO_LARGE', `ext header ${extLen} > limit ${limits.maxExtHeader}`)
+  }
+  if (payloadLen > limits.maxPayload) {
+    throw new ProtocolError('E_PAYLOAD_TOO_LARGE', `payload ${payloadLen} > limit ${limits.maxPayload}`)
+  }
+  return {
+    compression,
+    type,
+    biz: buf[offset + 3]!,
+    id: readU32(buf, offset + 4),
+    extLen,
+    payloadLen,
+    flags: (buf[offset + 14]! << 8) | buf[offset + 15]!,
+  }
+}
+
+/** Writes a fixed header at `offset`; fields must already be in range. */
+export function writeHeader(buf: Uint8Array, offset: number, h: Header): void {
+  buf[offset] = VERSION
+  buf[offset + 1] = h.compression
+  buf[offset + 2] = h.type
+  buf[offset + 3] = h.biz
+  writeU32(buf, offset + 4, h.id)
+  buf[offset + 8] = h.extLen >>> 8
+  buf[offset + 9] = h.extLen & 0xff
+  writeU32(buf, offset + 10, h.payloadLen)
+  buf[offset + 14] = (h.flags >>> 8) & 0xff
+  buf[offset + 15] = h.flags & 0xff
+}
+
+/** Total packet size a header describes. */
+export function packetSize(h: Header): number {
+  return HEADER_SIZE + h.extLen + h.payloadLen
+}
+
+function readU32(buf: Uint8Array, o: number): number {
+  return ((buf[o]! << 24) >>> 0) + ((buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!)
+}
+
+function writeU32(buf: Uint8Array, o: number, v: number): void {
+  buf[o] = v >>> 24
+  buf[o + 1] = (v >>> 16) & 0xff
+  buf[o + 2] = (v >>> 8) & 0xff
+  buf[o + 3] = v & 0xff
+}

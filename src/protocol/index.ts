@@ -1,0 +1,10 @@
+/** msgtrans v1 wire protocol: codec, streaming framer, limits, compression. No sockets. */
+export * from './constants.ts'
+export * from './errors.ts'
+export * from './header.ts'
+export * from './packet.ts'
+export * from './framer.ts'
+export * from './ids.ts'
+export * from './route.ts'
+export * from './compression.ts'
+export * from './envelope.ts'

@@ -1,0 +1,132 @@
+import {
+  Compression,
+  DEFAULT_LIMITS,
+  Flags,
+  HEADER_SIZE,
+  MAX_EXT_HEADER_FIELD,
+  MAX_MESSAGE_ID,
+  PacketType,
+  type Limits,
+} from './constants.ts'
+import { ProtocolError } from './errors.ts'
+import { readHeader, writeHeader } from './header.ts'
+
+const EMPTY = new Uint8Array(0)
+
+/** A decoded packet. `ext` and `payload` are views into the bytes it was decoded from. */
+export interface Packet {
+  type: number
+  biz: number
+  id: number
+  flags: number
+  compression: number
+  ext: Uint8Array
+  payload: Uint8Array
+}
+
+/** Fields for encoding; everything defaults to 0 / empty. */
+export interface PacketInit {
+  type?: number
+  biz?: number
+  id?: number
+  flags?: number
+  compression?: number
+  ext?: Uint8Array
+  payload?: Uint8Array
+}
+
+/** Encoded size of a packet. */
+export function encodedSize(p: PacketInit): number {
+  return HEADER_SIZE + (p.ext?.length ?? 0) + (p.payload?.length ?? 0)
+}
+
+/**
+ * Encodes a packet into a new buffer. Compression is not applied here: `compression`
+ * describes a payload that is already compressed (see compressPayload).
+ *
+ * @example
+ * encodePacket({ type: PacketType.request, biz: 10, id: 100, payload: utf8('ping') })
+ * // 01 00 01 0a 00000064 0000 00000004 0000 70696e67
+ */
+export function encodePacket(p: PacketInit): Uint8Array {
+  const out = new Uint8Array(encodedSize(p))
+  encodePacketInto(out, 0, p)
+  return out
+}
+
+/** Encodes into `dst` at `offset`; returns the number of bytes written. */
+export function encodePacketInto(dst: Uint8Array, offset: number, p: PacketInit): number {
+  const ext = p.ext ?? EMPTY
+  const payload = p.payload ?? EMPTY
+  const header = {
+    type: p.type ?? PacketType.oneWay,
+    biz: p.biz ?? 0,
+    id: p.id ?? 0,
+    flags: p.flags ?? 0,
+    compression: p.compression ?? Compression.none,
+    extLen: ext.length,
+    payloadLen: payload.length,
+  }
+  checkRange('type', header.type, PacketType.response)
+  checkRange('biz', header.biz, 0xff)
+  checkRange('id', header.id, MAX_MESSAGE_ID)
+  checkRange('flags', header.flags, 0xffff)
+  checkRange('compression', header.compression, Compression.zlib)
+  checkRange('ext header length', ext.length, MAX_EXT_HEADER_FIELD)
+  checkRange('payload length', payload.length, MAX_MESSAGE_ID)
+  writeHeader(dst, offset, header)
+  dst.set(ext, offset + HEADER_SIZE)
+  dst.set(payload, offset + HEADER_SIZE + ext.length)
+  return HEADER_SIZE + ext.length + payload.length
+}
+
+/**
+ * Decodes exactly one packet from `bytes` (a WebSocket frame or a framed TCP slice).
+ * The result's ext and payload are views into `bytes`, not copies.
+ *
+ * @example
+ * const p = decodePacket(frame)
+ * if (p.type === PacketType.request) reply(p.id)
+ */
+export function decodePacket(bytes: Uint8Array, limits: Limits = DEFAULT_LIMITS): Packet {
+  if (bytes.length < HEADER_SIZE) {
+    throw new ProtocolError('E_TRUNCATED', `packet of ${bytes.length} bytes is shorter than the header`)
+  }
+  const h = readHeader(bytes, 0, limits)
+  const total = HEADER_SIZE + h.extLen + h.payloadLen
+  if (bytes.length < total) {
+    throw new ProtocolError('E_TRUNCATED', `header declares ${total} bytes, got ${bytes.length}`)
+  }
+  if (bytes.length > total) {
+    throw new ProtocolError('E_FRAME_MISMATCH', `${bytes.length - total} bytes after the packet`)
+  }
+  return packetFromHeader(bytes, 0, h)
+}
+
+/** Builds a Packet of views for a header already validated at `offset`. */
+export function packetFromHeader(
+  bytes: Uint8Array,
+  offset: number,
+  h: ReturnType<typeof readHeader>,
+): Packet {
+  if (h.flags & Flags.fragmented) {
+    throw new ProtocolError('E_FRAGMENTED', 'fragmented packets are not part of v1')
+  }
+  const extStart = offset + HEADER_SIZE
+  const payloadStart = extStart + h.extLen
+  return {
+    type: h.type,
+    biz: h.biz,
+    id: h.id,
+    flags: h.flags,
+    compression: h.compression,
+    ext: h.extLen === 0 ? EMPTY : bytes.subarray(extStart, payloadStart),
+    payload: h.payloadLen === 0 ? EMPTY : bytes.subarray(payloadStart, payloadStart + h.payloadLen),
+  }
+}
+
+function checkRange(field: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`msgtrans: ${field} ${value} is outside 0..${max}`)
+  }
+}
