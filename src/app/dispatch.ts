@@ -1,0 +1,178 @@
+import {
+  decompressPayload,
+  encodeBody,
+  encodeErrorBody,
+  encodePacket,
+  Compression,
+  compressPayload,
+  ERROR_EXT,
+  ErrorCode,
+  MsgtransError,
+  PacketType,
+  ProtocolError,
+  routeName,
+  type Packet,
+} from '../protocol/index.ts'
+import { then, type MaybePromise } from './maybe-async.ts'
+import { formatIssues, type StandardSchemaV1 } from './schema.ts'
+import type { Session } from './session.ts'
+import type { AppState, RouteEntry } from './state.ts'
+
+/** What dispatch needs from the running server. */
+export interface Runtime {
+  state: AppState
+  maxDecompressed: number
+  exposeErrors: boolean
+  /** Base context (session, publish, store, decorators) for a session. */
+  baseContext(session: Session): Record<string, unknown>
+  /** Built-in routes ($subscribe, ...); returns undefined when the name is not built in. */
+  builtin(name: string, session: Session, body: unknown): MaybePromise<unknown> | undefined
+  reportError(session: Session, error: Error, code: string, packet?: Packet, route?: string): void
+}
+
+/**
+ * Handles one inbound packet of a session: responses settle pending requests; others
+ * are routed by name (ext `route:<name>`) or biz_type, decoded, validated and handed
+ * to the handler. Failures answer requests with an error envelope and one-way packets
+ * with an error notice carrying the same id; they never throw.
+ */
+export function dispatchPacket(rt: Runtime, session: Session, packet: Packet): void {
+  if (packet.type === PacketType.response) {
+    if (!session.pending.settle(packet)) {
+      rt.reportError(session, new Error(`response ${packet.id} matches no request`), 'E_UNMATCHED', packet)
+    }
+    return
+  }
+  for (const hook of rt.state.onMessage) if (hook({ session, packet }) === false) return
+  const name = routeName(packet.ext, packet.flags)
+  const route = name !== undefined ? rt.state.routes.get(name) : rt.state.byBiz.get(packet.biz)
+  try {
+    if (!route) return handleUnrouted(rt, session, packet, name)
+    const body = decodeBody(rt, route.codec, packet)
+    const out = then(validate(route.body, body, ErrorCode.validation), (valid) =>
+      runHandler(rt, session, packet, route, valid),
+    )
+    if (out instanceof Promise) out.catch((err) => fail(rt, session, packet, err, route.name))
+  } catch (err) {
+    fail(rt, session, packet, err, route?.name ?? name)
+  }
+}
+
+function handleUnrouted(rt: Runtime, session: Session, packet: Packet, name: string | undefined) {
+  if (name?.startsWith('$')) {
+    const body = decodeBody(rt, undefined, packet)
+    const out = rt.builtin(name, session, body)
+    if (out !== undefined) {
+      const done = then(out, (result) => respond(session, packet, undefined, result))
+      if (done instanceof Promise) done.catch((err) => fail(rt, session, packet, err, name))
+      return
+    }
+  }
+  const what = name !== undefined ? `route "${name}"` : `biz_type ${packet.biz}`
+  throw new MsgtransError(ErrorCode.notFound, `no handler for ${what}`)
+}
+
+function runHandler(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, body: unknown) {
+  const ctx: Record<string, unknown> = rt.baseContext(session)
+  ctx.body = body
+  ctx.packet = packet
+  ctx.route = route.name
+  const derived = runDerives(rt.state.derives, ctx, 0)
+  return then(derived, () => {
+    const early = runBefore([...rt.state.beforeHandle, ...route.beforeHandle], ctx, 0)
+    return then(early, (value) => {
+      const result = value !== undefined ? value : route.handler(ctx)
+      if (route.kind === 'message' || packet.type !== PacketType.request) return result
+      return then(result, (r) =>
+        then(validate(route.response, r, ErrorCode.badResponse), (v) => respond(session, packet, route, v)),
+      )
+    })
+  })
+}
+
+function runDerives(derives: AppState['derives'], ctx: Record<string, unknown>, i: number): MaybePromise<void> {
+  for (; i < derives.length; i++) {
+    const out = derives[i]!(ctx)
+    if (out instanceof Promise) {
+      const next = i + 1
+      return out.then((v) => {
+        Object.assign(ctx, v)
+        return runDerives(derives, ctx, next)
+      })
+    }
+    Object.assign(ctx, out)
+  }
+}
+
+function runBefore(hooks: Array<(c: any) => unknown>, ctx: unknown, i: number): MaybePromise<unknown> {
+  for (; i < hooks.length; i++) {
+    const out = hooks[i]!(ctx)
+    if (out instanceof Promise) {
+      const next = i + 1
+      return out.then((v) => (v !== undefined ? v : runBefore(hooks, ctx, next)))
+    }
+    if (out !== undefined) return out
+  }
+  return undefined
+}
+
+function decodeBody(rt: Runtime, codec: RouteEntry['codec'] | undefined, packet: Packet): unknown {
+  let payload = packet.payload
+  if (packet.compression !== Compression.none) {
+    try {
+      payload = decompressPayload(payload, packet.compression, rt.maxDecompressed)
+    } catch (err) {
+      const e = err as ProtocolError
+      throw new MsgtransError(ErrorCode.decompress, e.message, e.code)
+    }
+  }
+  const c = codec ?? { decode: (b: Uint8Array) => (b.length ? JSON.parse(new TextDecoder().decode(b)) : undefined) }
+  try {
+    return c.decode(payload)
+  } catch (err) {
+    throw new MsgtransError(ErrorCode.badJson, `payload does not decode: ${(err as Error).message}`)
+  }
+}
+
+function validate(schema: StandardSchemaV1 | undefined, value: unknown, code: string): MaybePromise<unknown> {
+  if (!schema) return value
+  return then(schema['~standard'].validate(value), (r) => {
+    if (r.issues) throw new MsgtransError(code, formatIssues(r.issues), r.issues)
+    return r.value
+  })
+}
+
+function respond(session: Session, req: Packet, route: RouteEntry | undefined, result: unknown): void {
+  if (req.type !== PacketType.request) return
+  let payload = encodeBody(result, route?.codec ?? JSON_ENCODER)
+  const compression = route?.compression ? Compression[route.compression] : Compression.none
+  if (compression !== Compression.none) payload = compressPayload(payload, compression)
+  session.writeEncoded(
+    encodePacket({ type: PacketType.response, id: req.id, biz: req.biz, compression, payload }),
+  )
+}
+
+const JSON_ENCODER = {
+  name: 'json',
+  encode: (v: unknown) => (v === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(v))),
+  decode: () => undefined,
+}
+
+function fail(rt: Runtime, session: Session, packet: Packet, err: unknown, route?: string): void {
+  const error = err instanceof Error ? err : new Error(String(err))
+  const known = error instanceof MsgtransError
+  const code = known ? error.code : ErrorCode.handler
+  const message = known || rt.exposeErrors ? error.message : 'internal error'
+  rt.reportError(session, error, code, packet, route)
+  if (session.closed) return
+  const details = known && code === ErrorCode.validation ? error.details : undefined
+  session.writeEncoded(
+    encodePacket({
+      type: packet.type === PacketType.request ? PacketType.response : PacketType.oneWay,
+      id: packet.id,
+      biz: packet.biz,
+      ext: ERROR_EXT,
+      payload: encodeErrorBody({ code, message, details }),
+    }),
+  )
+}

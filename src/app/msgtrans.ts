@@ -1,0 +1,245 @@
+import { codecOf, type SendOptions, type SendResult, type Target } from '../protocol/index.ts'
+import { resolveConfig, type MsgtransConfig } from './config.ts'
+import type { MaybePromise } from './maybe-async.ts'
+import type { PublishResult } from './pubsub.ts'
+import type { StandardSchemaV1 } from './schema.ts'
+import { Server } from './server.ts'
+import type { Session } from './session.ts'
+import { addRoute, emptyState, mergeState, type AppState } from './state.ts'
+import type {
+  BeforeHandle,
+  ClientBody,
+  CloseContext,
+  ErrorContext,
+  Handler,
+  HandlerBody,
+  OpenContext,
+  PushOptions,
+  ResponseOf,
+  RouteOptions,
+  RouteSpec,
+} from './types.ts'
+
+type Schema = StandardSchemaV1<any, any>
+type Join<P extends string, N extends string> = P extends '' ? N : `${P}${N}`
+
+/**
+ * A msgtrans app: routes, hooks and state built by chaining, served over TCP and
+ * WebSocket by `listen()`. Each call returns the same app with a wider type, so
+ * handlers see what earlier calls added and clients can infer every route.
+ *
+ * @example
+ * const app = new Msgtrans({ tcp: { port: 7001 }, ws: { port: 7002 } })
+ *   .decorate('db', db)
+ *   .message('chat/send', { body: z.object({ room: z.string(), text: z.string() }) },
+ *     ({ body, publish }) => publish(body.room, 'chat/message', body))
+ *   .request('chat/history', { body: z.object({ room: z.string() }) },
+ *     ({ body, db }) => db.history(body.room))
+ * await app.listen()
+ */
+export class Msgtrans<
+  Ctx extends object = {},
+  Routes extends Record<string, RouteSpec> = {},
+  Pushes extends Record<string, unknown> = {},
+  Prefix extends string = '',
+> {
+  /** Type-only record read by the typed client (`connect<typeof app>`). */
+  declare readonly '~types': { routes: Routes; pushes: Pushes }
+  readonly config: MsgtransConfig
+  readonly #state: AppState
+  readonly #prefix: string
+  #server: Server | undefined
+
+  constructor(config: MsgtransConfig = {}, state: AppState = emptyState(), prefix = '') {
+    this.config = config
+    this.#state = state
+    this.#prefix = prefix
+  }
+
+  /** Adds shared mutable state, visible as `store[name]` in every context. */
+  state<K extends string, V>(name: K, value: V): Msgtrans<Ctx & { store: Record<K, V> }, Routes, Pushes, Prefix> {
+    this.#state.store[name] = value
+    return this as any
+  }
+
+  /** Adds a value to every handler and hook context. */
+  decorate<K extends string, V>(name: K, value: V): Msgtrans<Ctx & Record<K, V>, Routes, Pushes, Prefix> {
+    this.#state.decorators[name] = value
+    return this as any
+  }
+
+  /** Computes extra context per message from the context so far. */
+  derive<R extends object>(
+    fn: (ctx: Ctx & OpenContext<Ctx, Pushes> & { body: unknown }) => MaybePromise<R>,
+  ): Msgtrans<Ctx & R, Routes, Pushes, Prefix> {
+    this.#state.derives.push(fn)
+    return this as any
+  }
+
+  /** Registers a one-way route. */
+  message<const N extends string, const O extends RouteOptions<Schema | undefined, never>>(
+    name: N,
+    opts: O,
+    handler: Handler<Ctx, O, Pushes>,
+  ): Msgtrans<Ctx, Routes & Record<Join<Prefix, N>, RouteSpec<'message', ClientBody<O>, void>>, Pushes, Prefix>
+  message<const N extends string>(
+    name: N,
+    handler: Handler<Ctx, {}, Pushes>,
+  ): Msgtrans<Ctx, Routes & Record<Join<Prefix, N>, RouteSpec<'message', unknown, void>>, Pushes, Prefix>
+  message(name: string, a: any, b?: any): any {
+    return this.#route('message', name, b ? a : {}, b ?? a)
+  }
+
+  /** Registers a request route; the handler's result (or the `response` schema) is the reply. */
+  request<const N extends string, const O extends RouteOptions<Schema | undefined, Schema | undefined>, R>(
+    name: N,
+    opts: O,
+    handler: Handler<Ctx, O, Pushes, MaybePromise<R>>,
+  ): Msgtrans<Ctx, Routes & Record<Join<Prefix, N>, RouteSpec<'request', ClientBody<O>, ResponseOf<O, R>>>, Pushes, Prefix>
+  request<const N extends string, R>(
+    name: N,
+    handler: Handler<Ctx, {}, Pushes, MaybePromise<R>>,
+  ): Msgtrans<Ctx, Routes & Record<Join<Prefix, N>, RouteSpec<'request', unknown, Awaited<R>>>, Pushes, Prefix>
+  request(name: string, a: any, b?: any): any {
+    return this.#route('request', name, b ? a : {}, b ?? a)
+  }
+
+  /** Declares a server→client push route (its biz_type and body type for clients). */
+  push<const N extends string, const O extends PushOptions<Schema | undefined>>(
+    name: N,
+    opts: O = {} as O,
+  ): Msgtrans<Ctx, Routes, Pushes & Record<N, HandlerBody<O>>, Prefix> {
+    this.#state.pushes.set(name, { name, biz: opts.biz, body: opts.body })
+    return this as any
+  }
+
+  /** Runs when a connection opens. */
+  onOpen(fn: (ctx: OpenContext<Ctx, Pushes>) => unknown): this {
+    this.#state.onOpen.push(fn)
+    return this
+  }
+
+  /** Runs when a connection closes. */
+  onClose(fn: (ctx: CloseContext<Ctx, Pushes>) => unknown): this {
+    this.#state.onClose.push(fn)
+    return this
+  }
+
+  /** Runs on every handler failure, bad payload or unmatched response. */
+  onError(fn: (ctx: ErrorContext<Ctx, Pushes>) => unknown): this {
+    this.#state.onError.push(fn)
+    return this
+  }
+
+  /** Sees every inbound packet before routing; return false to drop it. */
+  onMessage(fn: (ctx: { session: Session; packet: import('../protocol/index.ts').Packet }) => unknown): this {
+    this.#state.onMessage.push(fn)
+    return this
+  }
+
+  /** Runs before every handler; a returned value answers instead of the handler. */
+  beforeHandle(fn: BeforeHandle<Ctx, Pushes>): this {
+    this.#state.beforeHandle.push(fn)
+    return this
+  }
+
+  /** Routes registered inside `fn` get `prefix` in front of their names. */
+  group<const P extends string, R extends Msgtrans<any, any, any, any>>(
+    prefix: P,
+    fn: (app: Msgtrans<Ctx, {}, Pushes, Join<Prefix, P>>) => R,
+  ): Msgtrans<Ctx, Routes & R['~types']['routes'], Pushes, Prefix> {
+    fn(new Msgtrans(this.config, this.#state, this.#prefix + prefix))
+    return this as any
+  }
+
+  /** Merges a plugin: another Msgtrans instance, or a function of this app. */
+  use<P extends Msgtrans<any, any, any, any>>(
+    plugin: P | ((app: this) => P),
+  ): Msgtrans<Ctx & PluginCtx<P>, Routes & P['~types']['routes'], Pushes & P['~types']['pushes'], Prefix> {
+    if (typeof plugin === 'function') return plugin(this) as any
+    if (plugin.#state !== this.#state) mergeState(this.#state, plugin.#state)
+    return this as any
+  }
+
+  /** Starts serving; resolves when every listener is bound. */
+  async listen(overrides: Partial<MsgtransConfig> = {}): Promise<this> {
+    if (this.#server) throw new Error('msgtrans: already listening')
+    const server = new Server(this.#state, resolveConfig({ ...this.config, ...overrides }))
+    server.start()
+    this.#server = server
+    return this
+  }
+
+  /** Stops accepting, closes sessions with a reason, resolves when they are gone. */
+  async stop(deadlineMs?: number): Promise<void> {
+    const server = this.#server
+    this.#server = undefined
+    await server?.stop(deadlineMs)
+  }
+
+  /** Bound ports (after listen). */
+  get ports(): { tcp?: number; ws?: number } {
+    const out: { tcp?: number; ws?: number } = {}
+    for (const l of this.#running().listeners) if (l.transport !== 'quic') out[l.transport] = l.port
+    return out
+  }
+
+  /** Live sessions of this process by id. */
+  get sessions(): ReadonlyMap<number, Session> {
+    return this.#running().sessions
+  }
+
+  /** The native core in use ('zig' or the pure-TS fallback). */
+  get native() {
+    return this.#running().native
+  }
+
+  /** Sends a one-way packet to a session by id. */
+  send(sessionId: number, target: (keyof Pushes & string) | Target, body?: unknown, opts?: SendOptions): SendResult {
+    return this.#running().send(sessionId, target, body, opts)
+  }
+
+  /** Publishes to a topic: one encode, written to every subscriber. */
+  publish(topic: string, target: (keyof Pushes & string) | Target, body?: unknown, opts?: SendOptions): PublishResult {
+    return this.#running().publish(topic, target, body, opts)
+  }
+
+  /** Number of subscribers of a topic. */
+  subscribers(topic: string): number {
+    return this.#running().topics.count(topic)
+  }
+
+  /** Registered routes (for docs and tooling). */
+  get routes() {
+    return [...this.#state.routes.values()]
+  }
+
+  /** Declared pushes (for docs and tooling). */
+  get pushes() {
+    return [...this.#state.pushes.values()]
+  }
+
+  #route(kind: 'message' | 'request', name: string, opts: RouteOptions<any, any>, handler: any) {
+    if (typeof handler !== 'function') throw new TypeError(`msgtrans: route "${name}" needs a handler`)
+    addRoute(this.#state, {
+      name: this.#prefix + name,
+      kind,
+      biz: opts.biz,
+      body: opts.body,
+      response: opts.response,
+      codec: codecOf(opts.codec),
+      codecOption: opts.codec,
+      compression: opts.compression,
+      handler,
+      beforeHandle: [],
+    })
+    return this
+  }
+
+  #running(): Server {
+    if (!this.#server) throw new Error('msgtrans: not listening (call listen() first)')
+    return this.#server
+  }
+}
+
+type PluginCtx<P> = P extends Msgtrans<infer C, any, any, any> ? C : {}

@@ -1,0 +1,174 @@
+import { loadNative, TransportKind, type NativeCore } from '../native/index.ts'
+import { jsonCodec, MsgtransError, ErrorCode, outboundFields, encodeOutbound, PacketType } from '../protocol/index.ts'
+import type { Packet, SendOptions, SendResult, Target } from '../protocol/index.ts'
+import {
+  CloseCode,
+  listenTcp,
+  listenWs,
+  type Connection,
+  type TransportHandlers,
+  type TransportListener,
+} from '../transport/index.ts'
+import type { ResolvedConfig } from './config.ts'
+import { dispatchPacket, type Runtime } from './dispatch.ts'
+import { TopicRegistry, type PublishResult } from './pubsub.ts'
+import { Session, type SessionHost } from './session.ts'
+import type { AppState } from './state.ts'
+
+/** The running side of an app: listeners, sessions, topics. */
+export class Server implements SessionHost, Runtime {
+  readonly sessions = new Map<number, Session>()
+  readonly topics = new TopicRegistry()
+  readonly native: NativeCore
+  readonly listeners: TransportListener[] = []
+  readonly #byConn = new Map<Connection, Session>()
+  readonly #closedWaiters = new Set<() => void>()
+
+  constructor(
+    readonly state: AppState,
+    readonly config: ResolvedConfig,
+  ) {
+    this.native = loadNative()
+  }
+
+  get requestTimeout() {
+    return this.config.requestTimeout
+  }
+  get maxPendingRequests() {
+    return this.config.maxPendingRequests
+  }
+  get maxDecompressed() {
+    return this.config.limits.maxDecompressed
+  }
+  get exposeErrors() {
+    return this.config.exposeErrors
+  }
+
+  /** Starts the configured listeners. */
+  start(): void {
+    const c = this.config
+    const settings = { limits: c.limits, maxQueuedBytes: c.maxQueuedBytes, log: c.log }
+    const handlers = this.#handlers()
+    try {
+      if (c.tcp) this.listeners.push(listenTcp(c.tcp, handlers, settings))
+      if (c.ws) this.listeners.push(listenWs(c.ws, handlers, settings))
+    } catch (err) {
+      this.stopListeners(true)
+      throw err
+    }
+    if (this.listeners.length === 0) throw new Error('msgtrans: configure at least one of tcp, ws')
+  }
+
+  bizOf = (route: string): number =>
+    this.state.pushes.get(route)?.biz ?? this.state.routes.get(route)?.biz ?? 0
+
+  subscribe(session: Session, topic: string): boolean {
+    return this.topics.subscribe(topic, session)
+  }
+
+  unsubscribe(session: Session, topic: string): boolean {
+    return this.topics.unsubscribe(topic, session)
+  }
+
+  /** Encodes once and writes to every subscriber of `topic`. */
+  publish(topic: string, target: Target, body?: unknown, opts?: SendOptions & { except?: Session }): PublishResult {
+    const f = outboundFields(target, body, jsonCodec, opts, this.bizOf)
+    return this.topics.deliver(topic, encodeOutbound(f, PacketType.oneWay, 0), opts?.except)
+  }
+
+  /** Sends to a session by id; 'dropped' when it is not connected here. */
+  send(sessionId: number, target: Target, body?: unknown, opts?: SendOptions): SendResult {
+    return this.sessions.get(sessionId)?.send(target, body, opts) ?? 'dropped'
+  }
+
+  baseContext(session: Session): Record<string, unknown> {
+    return {
+      ...this.state.decorators,
+      store: this.state.store,
+      session,
+      publish: this.publish.bind(this),
+    }
+  }
+
+  builtin(name: string, session: Session, body: unknown) {
+    if (name !== '$subscribe' && name !== '$unsubscribe') return undefined
+    if (!this.config.clientSubscribe) throw new MsgtransError('E_FORBIDDEN', 'client subscriptions are disabled')
+    const topic = typeof body === 'string' ? body : (body as { topic?: unknown } | undefined)?.topic
+    if (typeof topic !== 'string' || topic.length === 0 || topic.length > 256) {
+      throw new MsgtransError(ErrorCode.validation, 'topic must be a string of 1..256 characters')
+    }
+    return { ok: name === '$subscribe' ? session.subscribe(topic) : session.unsubscribe(topic), topic }
+  }
+
+  reportError(session: Session, error: Error, code: string, packet?: Packet, route?: string): void {
+    if (this.state.onError.length === 0) {
+      if (code === ErrorCode.handler) this.config.log(`handler error in ${route ?? '?'}: ${error.stack ?? error}`)
+      return
+    }
+    const ctx = { ...this.baseContext(session), error, code, packet, route }
+    for (const hook of this.state.onError) safely(this.config.log, () => hook(ctx))
+  }
+
+  stopListeners(closeActive: boolean): void {
+    for (const l of this.listeners.splice(0)) l.stop(closeActive)
+  }
+
+  /** Stops accepting, closes every session with 1001 and waits (bounded) for them to end. */
+  async stop(deadlineMs = 5_000): Promise<void> {
+    this.stopListeners(false)
+    for (const s of this.sessions.values()) s.close(CloseCode.goingAway, `${ErrorCode.shutdown}: server stopping`)
+    const deadline = Date.now() + deadlineMs
+    while (this.sessions.size > 0 && Date.now() < deadline) {
+      await new Promise<void>((r) => {
+        this.#closedWaiters.add(r)
+        setTimeout(r, 50)
+      })
+    }
+    this.stopListeners(true)
+  }
+
+  #handlers(): TransportHandlers {
+    return {
+      open: (conn) => this.#open(conn),
+      packet: (conn, packet) => {
+        const s = this.#byConn.get(conn)
+        if (s) dispatchPacket(this, s, packet)
+      },
+      close: (conn, code, reason) => this.#close(conn, code, reason),
+    }
+  }
+
+  #open(conn: Connection): void {
+    const id = this.native.sessions.insert({ owner: 0, transport: TransportKind[conn.transport], tag: 0 })
+    const session = new Session(id, conn, this)
+    this.sessions.set(id, session)
+    this.#byConn.set(conn, session)
+    const ctx = this.baseContext(session)
+    for (const hook of this.state.onOpen) runHook(this.config.log, () => hook(ctx))
+  }
+
+  #close(conn: Connection, code: number, reason: string): void {
+    const session = this.#byConn.get(conn)
+    if (!session) return
+    this.#byConn.delete(conn)
+    this.sessions.delete(session.id)
+    this.native.sessions.remove(session.id)
+    this.topics.unsubscribeAll(session)
+    session.pending.rejectAll(new MsgtransError(ErrorCode.closed, `connection closed (${code})`))
+    const ctx = { ...this.baseContext(session), code, reason }
+    for (const hook of this.state.onClose) runHook(this.config.log, () => hook(ctx))
+    for (const w of this.#closedWaiters) w()
+    this.#closedWaiters.clear()
+  }
+}
+
+function safely(log: (m: string) => void, fn: () => unknown): void {
+  try {
+    const out = fn()
+    if (out instanceof Promise) out.catch((e) => log(`hook failed: ${e}`))
+  } catch (e) {
+    log(`hook failed: ${e}`)
+  }
+}
+
+const runHook = safely

@@ -1,0 +1,121 @@
+import {
+  decodeErrorBody,
+  encodeOutbound,
+  ErrorCode,
+  isErrorExt,
+  jsonCodec,
+  MessageIdCounter,
+  MsgtransError,
+  outboundFields,
+  PacketType,
+  PendingRequests,
+  type Packet,
+  type SendOptions,
+  type SendResult,
+  type Target,
+} from '../protocol/index.ts'
+import type { Connection, TransportName } from '../transport/index.ts'
+import type { Subscriber } from './pubsub.ts'
+
+/** What a session needs from its app. */
+export interface SessionHost {
+  bizOf(route: string): number
+  subscribe(session: Session, topic: string): boolean
+  unsubscribe(session: Session, topic: string): boolean
+  requestTimeout: number
+  maxPendingRequests: number
+}
+
+/**
+ * One connected peer. `data` is free per-session state for handlers.
+ *
+ * @example
+ * app.onOpen(({ session }) => {
+ *   session.data.joined = Date.now()
+ *   session.subscribe('lobby')
+ *   session.send('welcome', { id: session.id })
+ * })
+ */
+export class Session<Data extends Record<string, unknown> = Record<string, any>> implements Subscriber {
+  /** Free-form per-session state. */
+  readonly data = {} as Data
+  readonly topics = new Set<string>()
+  /** Requests this server sent to the peer, awaiting responses. */
+  readonly pending: PendingRequests
+  readonly #ids = new MessageIdCounter()
+
+  constructor(
+    /** Session id from the session table (positive integer, never reused while live). */
+    readonly id: number,
+    readonly connection: Connection,
+    private readonly host: SessionHost,
+  ) {
+    this.pending = new PendingRequests(host.maxPendingRequests)
+  }
+
+  get transport(): TransportName {
+    return this.connection.transport
+  }
+
+  get remoteAddress(): string {
+    return this.connection.remoteAddress
+  }
+
+  get closed(): boolean {
+    return this.connection.closed
+  }
+
+  /**
+   * Sends a one-way packet: JSON body by default, Uint8Array bodies as raw bytes.
+   * Returns whether it was sent, queued behind earlier bytes, or dropped.
+   */
+  send(target: Target, body?: unknown, opts?: SendOptions): SendResult {
+    const f = outboundFields(target, body, jsonCodec, opts, this.host.bizOf)
+    return this.connection.write(encodeOutbound(f, PacketType.oneWay, this.#ids.next()))
+  }
+
+  /**
+   * Sends a request to the peer and resolves with its decoded response body
+   * (JSON, or a Uint8Array when `raw` is set). Rejects with MsgtransError on an
+   * error response, timeout (default 10 s) or disconnect.
+   */
+  async request<T = unknown>(target: Target, body?: unknown, opts?: SendOptions & { raw?: boolean }): Promise<T> {
+    const packet = await this.requestPacket(target, body, opts)
+    if (isErrorExt(packet.ext)) {
+      const e = decodeErrorBody(packet.payload)
+      throw new MsgtransError(e.code, e.message, e.details)
+    }
+    return (opts?.raw ? packet.payload : jsonCodec.decode(packet.payload)) as T
+  }
+
+  /** Like request() but resolves with the raw response packet. */
+  requestPacket(target: Target, body?: unknown, opts?: SendOptions): Promise<Packet> {
+    const f = outboundFields(target, body, jsonCodec, opts, this.host.bizOf)
+    const id = this.#ids.next()
+    const reply = this.pending.add(id, opts?.timeout ?? this.host.requestTimeout)
+    if (this.connection.write(encodeOutbound(f, PacketType.request, id)) === 'dropped') {
+      this.pending.fail(id, new MsgtransError(ErrorCode.closed, 'request could not be written'))
+    }
+    return reply
+  }
+
+  /** Writes an already encoded packet (used by publish; one encode, many writes). */
+  writeEncoded(packet: Uint8Array): SendResult {
+    return this.connection.write(packet)
+  }
+
+  /** Subscribes this session to a topic. */
+  subscribe(topic: string): boolean {
+    return this.host.subscribe(this, topic)
+  }
+
+  /** Unsubscribes this session from a topic. */
+  unsubscribe(topic: string): boolean {
+    return this.host.unsubscribe(this, topic)
+  }
+
+  /** Closes the connection (after queued bytes are written). */
+  close(code?: number, reason?: string): void {
+    this.connection.close(code, reason)
+  }
+}

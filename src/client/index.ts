@@ -1,0 +1,31 @@
+import { Client, type ClientOptions } from './client.ts'
+import { openTcpLink } from './tcp.ts'
+import { openWsLink } from './ws.ts'
+
+export { Client, type ClientOptions } from './client.ts'
+export type * from './types.ts'
+export { MsgtransError } from '../protocol/index.ts'
+
+/**
+ * Connects to a msgtrans server: `tcp://host:port` (Bun), `ws://` or `wss://`.
+ * Refused connects are retried for `connectTimeout` ms (default 5 s).
+ *
+ * @example
+ * const c = await connect<typeof app>('tcp://127.0.0.1:7001')
+ * const history = await c.request('chat/history', { room: 'lobby' })
+ * await c.close()
+ */
+export async function connect<App = unknown>(url: string, options: ClientOptions = {}): Promise<Client<App>> {
+  const client = new Client<App>(options)
+  const events = { packet: client.receive, close: client.closedBy }
+  const u = new URL(url)
+  const linkOpts = { subprotocol: options.subprotocol, connectTimeout: options.connectTimeout }
+  if (u.protocol === 'tcp:') {
+    const port = Number(u.port)
+    return client.attach(await openTcpLink(u.hostname, port, client.limits, events, linkOpts))
+  }
+  if (u.protocol === 'ws:' || u.protocol === 'wss:') {
+    return client.attach(await openWsLink(url, client.limits, events, linkOpts))
+  }
+  throw new TypeError(`msgtrans: unsupported URL scheme ${u.protocol} (use tcp://, ws:// or wss://)`)
+}

@@ -1,0 +1,4 @@
+/** Transports: TCP (Bun.listen) and WebSocket (Bun.serve). They know no routes. */
+export * from './types.ts'
+export { listenTcp, TcpConnection, type TcpOptions } from './tcp.ts'
+export { listenWs, WsConnection, SUBPROTOCOL, type WsOptions } from './ws.ts'

@@ -1,0 +1,53 @@
+import type { Limits, Packet, SendResult } from '../protocol/index.ts'
+
+/** Transport names. */
+export type TransportName = 'tcp' | 'ws' | 'quic'
+
+/** One peer connection as the app layer sees it, whatever carries it. */
+export interface Connection {
+  readonly transport: TransportName
+  readonly remoteAddress: string
+  /** Outbound bytes accepted but not yet handed to the kernel. */
+  readonly bufferedAmount: number
+  readonly closed: boolean
+  /** Writes one encoded packet. */
+  write(packet: Uint8Array): SendResult
+  /** Closes the connection; `code` is a WebSocket close code, `reason` a short text. */
+  close(code?: number, reason?: string): void
+}
+
+/** Callbacks a transport drives. */
+export interface TransportHandlers {
+  open(conn: Connection): void
+  packet(conn: Connection, packet: Packet): void
+  close(conn: Connection, code: number, reason: string): void
+}
+
+/** Settings every transport shares. */
+export interface TransportSettings {
+  limits: Limits
+  /** Bound on outbound bytes queued per connection before it is closed as too slow. */
+  maxQueuedBytes: number
+  /** Called with a reason whenever a connection is closed for bad input. */
+  log(message: string): void
+}
+
+/** A listening transport. */
+export interface TransportListener {
+  readonly transport: TransportName
+  readonly port: number
+  /** Stops accepting; with `closeActive` also closes open connections. */
+  stop(closeActive?: boolean): void
+}
+
+/** WebSocket close codes used by the transports. */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  protocolError: 1002,
+  unsupportedData: 1003,
+  policy: 1008,
+  tooBig: 1009,
+  internal: 1011,
+  tryAgainLater: 1013,
+} as const

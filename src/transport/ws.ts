@@ -1,0 +1,136 @@
+import type { Server, ServerWebSocket } from 'bun'
+import { decodePacket, HEADER_SIZE, ProtocolError, type SendResult } from '../protocol/index.ts'
+import { protocolErrorNotice } from './protocol-close.ts'
+import {
+  CloseCode,
+  type Connection,
+  type TransportHandlers,
+  type TransportListener,
+  type TransportSettings,
+} from './types.ts'
+
+/** The subprotocol our server echoes when a client offers it (never required). */
+export const SUBPROTOCOL = 'msgtrans.v1'
+
+/** Options of the WebSocket listener. */
+export interface WsOptions {
+  port: number
+  hostname?: string
+  reusePort?: boolean
+  /** Upgrade path; any path is accepted when omitted (as the Rust server does). */
+  path?: string
+  /** HTTP requests that are not upgrades (Elysia plugs in here). */
+  fetch?: (req: Request, server: Server<WsConnection>) => Response | Promise<Response>
+}
+
+/** A WebSocket connection: one binary frame = one packet. */
+export class WsConnection implements Connection {
+  readonly transport = 'ws' as const
+  ws!: ServerWebSocket<WsConnection>
+  closed = false
+
+  constructor(readonly remoteAddress: string) {}
+
+  get bufferedAmount(): number {
+    return this.ws.getBufferedAmount()
+  }
+
+  write(packet: Uint8Array): SendResult {
+    if (this.closed) return 'dropped'
+    const n = this.ws.sendBinary(packet, false)
+    return n > 0 ? 'sent' : n === -1 ? 'queued' : 'dropped'
+  }
+
+  close(code: number = CloseCode.normal, reason = ''): void {
+    if (this.closed) return
+    this.closed = true
+    this.ws.close(code, reason.slice(0, 120))
+  }
+}
+
+/**
+ * Serves v1 over WebSocket with Bun.serve: binary frames only, one packet per frame.
+ * Echoes subprotocol `msgtrans.v1` when offered. Text frames and malformed packets
+ * close that connection (1003 / 1002) after an error notice.
+ *
+ * @example
+ * const l = listenWs({ port: 0 }, handlers, settings)
+ */
+export function listenWs(
+  opts: WsOptions,
+  handlers: TransportHandlers,
+  settings: TransportSettings,
+): TransportListener {
+  const maxFrame = HEADER_SIZE + settings.limits.maxExtHeader + settings.limits.maxPayload
+  const server: Server<WsConnection> = Bun.serve<WsConnection, never>({
+    hostname: opts.hostname ?? '0.0.0.0',
+    port: opts.port,
+    reusePort: opts.reusePort,
+    fetch(req, srv) {
+      if (req.headers.get('upgrade')?.toLowerCase() === 'websocket' && pathMatches(opts.path, req)) {
+        const offered = req.headers.get('sec-websocket-protocol') ?? ''
+        const echo = offered.split(',').some((p) => p.trim() === SUBPROTOCOL)
+        const conn = new WsConnection(srv.requestIP(req)?.address ?? '')
+        const headers = echo ? { 'Sec-WebSocket-Protocol': SUBPROTOCOL } : undefined
+        if (srv.upgrade(req, { data: conn, headers })) return undefined
+        return new Response('websocket upgrade failed', { status: 400 })
+      }
+      if (opts.fetch) return opts.fetch(req, srv)
+      return new Response('msgtrans: connect with a WebSocket', { status: 426 })
+    },
+    websocket: {
+      maxPayloadLength: maxFrame,
+      backpressureLimit: settings.maxQueuedBytes,
+      closeOnBackpressureLimit: true,
+      perMessageDeflate: false,
+      sendPings: true,
+      idleTimeout: 120,
+      open(ws) {
+        ws.data.ws = ws
+        handlers.open(ws.data)
+      },
+      message(ws, message) {
+        const conn = ws.data
+        if (conn.closed) return
+        if (typeof message === 'string') {
+          const err = new ProtocolError('E_TEXT_FRAME', 'text frames are not msgtrans packets')
+          return rejectFrame(conn, err, CloseCode.unsupportedData, settings)
+        }
+        let packet
+        try {
+          packet = decodePacket(message, settings.limits)
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err
+          return rejectFrame(conn, err, CloseCode.protocolError, settings)
+        }
+        handlers.packet(conn, packet)
+      },
+      close(ws, code, reason) {
+        ws.data.closed = true
+        handlers.close(ws.data, code, reason)
+      },
+    },
+  })
+  return {
+    transport: 'ws',
+    port: server.port!,
+    stop(closeActive = false) {
+      void server.stop(closeActive)
+    },
+  }
+}
+
+function rejectFrame(
+  conn: WsConnection,
+  err: ProtocolError,
+  code: number,
+  settings: TransportSettings,
+): void {
+  settings.log(`ws ${conn.remoteAddress}: closing, ${err.message}`)
+  conn.ws.sendBinary(protocolErrorNotice(err), false)
+  conn.close(code, err.message)
+}
+
+function pathMatches(path: string | undefined, req: Request): boolean {
+  return path === undefined || new URL(req.url).pathname === path
+}
