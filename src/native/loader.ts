@@ -1,29 +1,101 @@
-import type { NativeCore, SessionInfo, SessionTable } from './types.ts'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { suffix } from 'bun:ffi'
+import { openRaw, type RawLibrary } from './ffi.ts'
+import { TsSessionTable } from './ts/session_table.ts'
+import type { NativeCore, SessionTableConfig } from './types.ts'
+import { ZigSessionTable } from './zig/session_table.ts'
 
-// Temporary in-process table so the server can run before the FFI loader lands.
-class MapSessionTable implements SessionTable {
-  #next = 1
-  #map = new Map<number, SessionInfo>()
-  insert(info: SessionInfo): number {
-    const id = this.#next++
-    this.#map.set(id, { ...info })
-    return id
+/** Options of the first `loadNative()` call in a thread (later calls reuse the core). */
+export interface LoadOptions {
+  /** Sizing of the process-wide session table (first attacher in the process wins). */
+  sessions?: SessionTableConfig
+}
+
+/** Version of the TS fallback; equals the Zig library's version. */
+export const TS_CORE_VERSION = '0.1.0'
+/** Id of the process-wide session table in the library's registry. */
+export const SHARED_TABLE_ID = 0
+
+/**
+ * Where the native library is looked for: `MSGTRANS_NATIVE_LIB` when set, else the dev
+ * build output zig/zig-out/lib/libmsgtrans.<so|dylib|dll> of this package.
+ *
+ * @example
+ * nativeLibraryPath() // '/repo/zig/zig-out/lib/libmsgtrans.so'
+ */
+export function nativeLibraryPath(env: Record<string, string | undefined> = process.env): string {
+  const override = env.MSGTRANS_NATIVE_LIB
+  if (override) return override
+  const name = suffix === 'dll' ? `msgtrans.${suffix}` : `libmsgtrans.${suffix}`
+  return fileURLToPath(new URL(`../../zig/zig-out/lib/${name}`, import.meta.url))
+}
+
+let warned = false
+
+/**
+ * Opens the native library, or returns null (after one warning per thread) when it is
+ * missing or disabled with `MSGTRANS_NATIVE=0`. An explicit `MSGTRANS_NATIVE_LIB` that
+ * cannot be loaded throws instead: the user asked for that exact file.
+ *
+ * @example
+ * const raw = openNativeLibrary() // null ⇒ use the pure-TS implementations
+ */
+export function openNativeLibrary(
+  env: Record<string, string | undefined> = process.env,
+  devPath: string = nativeLibraryPath({}),
+): RawLibrary | null {
+  if (env.MSGTRANS_NATIVE === '0') return null
+  if (env.MSGTRANS_NATIVE_LIB) return openRaw(env.MSGTRANS_NATIVE_LIB)
+  const path = devPath
+  try {
+    if (existsSync(path)) return openRaw(path)
+    warnOnce(`${path} not found (run bash scripts/bootstrap.sh)`)
+  } catch (error) {
+    warnOnce(`${path} failed to load: ${(error as Error).message}`)
   }
-  lookup(handle: number): SessionInfo | null {
-    return this.#map.get(handle) ?? null
-  }
-  remove(handle: number): boolean {
-    return this.#map.delete(handle)
-  }
-  get size(): number {
-    return this.#map.size
-  }
+  return null
+}
+
+function warnOnce(reason: string): void {
+  if (warned) return
+  warned = true
+  console.warn(`msgtrans: native core unavailable, using the pure-TS fallback: ${reason}`)
 }
 
 let core: NativeCore | undefined
 
-/** Loads the native core once per thread (falls back to pure TS). */
-export function loadNative(): NativeCore {
-  core ??= { kind: 'ts', version: '0.1.0', sessions: new MapSessionTable() }
+/**
+ * Loads the native core once per thread: the Zig library through bun:ffi, or the pure-TS
+ * fallback. In every Bun Worker of a process `sessions` is the SAME native table.
+ *
+ * @example
+ * const core = loadNative()
+ * const id = core.sessions.insert({ owner: 0, transport: TransportKind.ws, tag: 0 })
+ */
+export function loadNative(options: LoadOptions = {}): NativeCore {
+  core ??= createCore(options, process.env)
   return core
+}
+
+/** Builds a fresh core (no caching); loadNative() is what applications call. */
+export function createCore(
+  options: LoadOptions,
+  env: Record<string, string | undefined>,
+): NativeCore {
+  const raw = openNativeLibrary(env)
+  if (!raw) {
+    return {
+      kind: 'ts',
+      version: TS_CORE_VERSION,
+      sessions: new TsSessionTable(options.sessions),
+      libraryPath: null,
+    }
+  }
+  return {
+    kind: 'zig',
+    version: String(raw.lib.msgtrans_version()),
+    sessions: ZigSessionTable.attach(raw.lib, SHARED_TABLE_ID, options.sessions),
+    libraryPath: raw.path,
+  }
 }

@@ -17,9 +17,41 @@ export interface SessionInfo {
   tag: number
 }
 
+/** Per-session traffic counters kept in the table. */
+export interface SessionStats {
+  msgsIn: number
+  msgsOut: number
+  bytesIn: number
+  bytesOut: number
+}
+
+/** Sizing of a session table. */
+export interface SessionTableConfig {
+  /** Slots allocated up front (default 10,000). */
+  initialCapacity?: number
+  /** Hard limit; insert throws E_FULL beyond it (default 1,048,576, at most 2^26). */
+  maxCapacity?: number
+  /** Each growth step adds this % of the current capacity (default 100). */
+  growthPercent?: number
+}
+
+/** Defaults shared by both implementations. */
+export const sessionTableDefaults: Required<SessionTableConfig> = {
+  initialCapacity: 10_000,
+  maxCapacity: 1 << 20,
+  growthPercent: 100,
+}
+
 /**
- * Process-wide table of live sessions keyed by generational handles. A handle is a
- * positive safe integer; a removed handle never looks up again (stale ⇒ null).
+ * Handle bit layout (same in Zig and TS): handle = generation * 2^26 + index, with
+ * index < 2^26 and generation in 1..2^27-1, so every handle is a positive safe integer
+ * below 2^53. A removed handle never looks up again (stale ⇒ null).
+ */
+export const HANDLE_INDEX_BITS = 26
+export const HANDLE_MAX_GENERATION = 2 ** 27 - 1
+
+/**
+ * Process-wide table of live sessions keyed by generational handles.
  *
  * @example
  * const id = table.insert({ owner: 0, transport: TransportKind.tcp, tag: 0 })
@@ -32,10 +64,20 @@ export interface SessionTable {
   insert(info: SessionInfo): number
   /** Routing data of a live session, or null for unknown/stale handles. */
   lookup(handle: number): SessionInfo | null
+  /** Owner worker of a live session, or -1: the allocation-free routing lookup. */
+  owner(handle: number): number
   /** Removes a live session; false when the handle is unknown or stale. */
   remove(handle: number): boolean
+  /** Counts one message of `bytes` received (inbound) or sent; false if not live. */
+  recordIo(handle: number, inbound: boolean, bytes: number): boolean
+  /** Traffic counters of a live session, or null. */
+  stats(handle: number): SessionStats | null
   /** Number of live sessions. */
   readonly size: number
+  /** Slots currently backed by memory (grows up to maxCapacity). */
+  readonly capacity: number
+  /** Releases this view (a shared table is freed when its last user closes). */
+  close(): void
 }
 
 /** A loaded native core (Zig through FFI, or the pure-TS fallback). */
@@ -44,4 +86,6 @@ export interface NativeCore {
   readonly version: string
   /** The process-wide session table. */
   readonly sessions: SessionTable
+  /** Where the library was loaded from (null for the TS fallback). */
+  readonly libraryPath: string | null
 }

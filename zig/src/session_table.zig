@@ -1,0 +1,373 @@
+//! Process-wide session table keyed by generational handles.
+//!
+//! Handle bit layout (a u64 that is always a positive JS safe integer, < 2^53):
+//!   bits  0..25  slot index        (26 bits, so at most 67,108,864 slots)
+//!   bits 26..52  slot generation   (27 bits, 1..134,217,727; 0 is never issued)
+//! The handle value 0 is never valid.
+//!
+//! Slots live in fixed chunks of `chunk_slots` 64-byte slots. The chunk directory is
+//! sized for `max_capacity` at creation and chunks are never moved or freed before
+//! `deinit`, so growth (publishing a new chunk with one CAS) never stops readers and a
+//! reader holding a slot pointer can never touch freed memory. Reclamation is by
+//! generation: a slot's `version` is `generation * 2 + live`. Lookups are wait-free
+//! (two version loads around the field loads, like a seqlock); insert and remove are
+//! CAS-based: a tagged Treiber stack of free slot indices (the tag defeats ABA) and a
+//! bump index for never-used slots. A slot whose generation reaches the maximum is
+//! retired instead of reused, so a stale handle can never alias a newer session.
+const std = @import("std");
+const status = @import("status.zig");
+const Error = status.Error;
+const assert = std.debug.assert;
+
+pub const index_bits = 26;
+pub const generation_bits = 27;
+pub const max_slots: u32 = 1 << index_bits;
+pub const max_generation: u32 = (1 << generation_bits) - 1;
+pub const chunk_slots_log2 = 10;
+pub const chunk_slots: u32 = 1 << chunk_slots_log2;
+pub const Handle = u64;
+
+comptime {
+    assert(index_bits + generation_bits == 53);
+}
+
+/// What routing needs about a session. Mirrored as a Uint32Array(4) on the TS side.
+pub const Info = extern struct {
+    owner: u32,
+    transport: u32,
+    tag: u32,
+    reserved: u32 = 0,
+};
+
+comptime {
+    assert(@sizeOf(Info) == 16);
+}
+
+/// Per-session counters, mirrored as a BigUint64Array(4) on the TS side.
+pub const Stats = extern struct {
+    msgs_in: u64,
+    msgs_out: u64,
+    bytes_in: u64,
+    bytes_out: u64,
+};
+
+/// One cache line per session so writers to different sessions never share a line.
+pub const Slot = extern struct {
+    version: u32 align(64),
+    next_free: u32,
+    owner: u32,
+    transport: u32,
+    tag: u32,
+    reserved: u32,
+    stats: Stats,
+    pad: u64,
+};
+
+comptime {
+    assert(@sizeOf(Slot) == 64);
+    assert(@alignOf(Slot) == 64);
+}
+
+const Chunk = [chunk_slots]Slot;
+
+pub const Config = struct {
+    initial_capacity: u32 = 10_000,
+    max_capacity: u32 = 1 << 20,
+    /// Each growth step adds this percentage of the current capacity (at least 1 chunk).
+    growth_percent: u32 = 100,
+
+    pub fn validate(config: Config) Error!void {
+        if (config.max_capacity == 0 or config.max_capacity > max_slots) {
+            return error.InvalidArgument;
+        }
+        if (config.initial_capacity > config.max_capacity) return error.InvalidArgument;
+        if (config.growth_percent < 1 or config.growth_percent > 1000) {
+            return error.InvalidArgument;
+        }
+    }
+};
+
+pub const Decoded = struct { index: u32, generation: u32 };
+
+/// Splits a handle; InvalidArgument for 0, generation 0 or bits above 53.
+pub fn decode(handle: Handle) Error!Decoded {
+    if (handle >> (index_bits + generation_bits) != 0) return error.InvalidArgument;
+    const generation: u32 = @intCast(handle >> index_bits);
+    if (generation == 0) return error.InvalidArgument;
+    return .{ .index = @intCast(handle & (max_slots - 1)), .generation = generation };
+}
+
+pub fn encode(index: u32, generation: u32) Handle {
+    assert(index < max_slots);
+    assert(generation >= 1 and generation <= max_generation);
+    return (@as(u64, generation) << index_bits) | index;
+}
+
+pub const SessionTable = struct {
+    allocator: std.mem.Allocator,
+    config: Config,
+    /// Chunk pointers as usize, read and written atomically; 0 = not yet allocated.
+    directory: []usize,
+    committed_chunks: u32 align(64) = 0,
+    next_index: u32 align(64) = 0,
+    /// Low 32 bits: free slot index + 1 (0 = empty); high 32 bits: ABA tag.
+    free_head: u64 align(64) = 0,
+    live: u32 align(64) = 0,
+    retired: u32 = 0,
+
+    pub fn init(allocator: std.mem.Allocator, config: Config) Error!SessionTable {
+        try config.validate();
+        const chunks = std.math.divCeil(u32, config.max_capacity, chunk_slots) catch unreachable;
+        const directory = allocator.alloc(usize, chunks) catch return error.OutOfMemory;
+        @memset(directory, 0);
+        var table: SessionTable = .{
+            .allocator = allocator,
+            .config = config,
+            .directory = directory,
+        };
+        const initial_chunks = std.math.divCeil(u32, config.initial_capacity, chunk_slots) catch
+            unreachable;
+        var c: u32 = 0;
+        while (c < initial_chunks) : (c += 1) {
+            table.ensureChunk(c) catch |err| {
+                table.deinit();
+                return err;
+            };
+        }
+        return table;
+    }
+
+    /// Frees every chunk. The caller guarantees no other thread still uses the table.
+    pub fn deinit(self: *SessionTable) void {
+        for (self.directory) |entry| {
+            if (entry != 0) self.allocator.destroy(@as(*Chunk, @ptrFromInt(entry)));
+        }
+        self.allocator.free(self.directory);
+        self.directory = &.{};
+    }
+
+    pub fn count(self: *const SessionTable) u32 {
+        return @atomicLoad(u32, &self.live, .monotonic);
+    }
+
+    /// Slots backed by memory right now (grows in chunks, never above max_capacity).
+    pub fn capacity(self: *const SessionTable) u32 {
+        const slots = @atomicLoad(u32, &self.committed_chunks, .monotonic) * chunk_slots;
+        return @min(slots, self.config.max_capacity);
+    }
+
+    pub fn slotPtr(self: *const SessionTable, index: u32) ?*Slot {
+        if (index >= self.config.max_capacity) return null;
+        const entry = @atomicLoad(usize, &self.directory[index >> chunk_slots_log2], .acquire);
+        if (entry == 0) return null;
+        const chunk: *Chunk = @ptrFromInt(entry);
+        return &chunk[index & (chunk_slots - 1)];
+    }
+
+    /// Publishes chunk `c` if nobody has yet; losers of the race free their copy.
+    fn ensureChunk(self: *SessionTable, c: u32) Error!void {
+        assert(c < self.directory.len);
+        if (@atomicLoad(usize, &self.directory[c], .acquire) != 0) return;
+        const chunk = self.allocator.create(Chunk) catch return error.OutOfMemory;
+        @memset(std.mem.asBytes(chunk), 0);
+        const fresh = @intFromPtr(chunk);
+        if (@cmpxchgStrong(usize, &self.directory[c], 0, fresh, .acq_rel, .acquire) == null) {
+            _ = @atomicRmw(u32, &self.committed_chunks, .Add, 1, .monotonic);
+        } else {
+            self.allocator.destroy(chunk);
+        }
+    }
+
+    /// Makes chunk `c` exist and grows ahead by `growth_percent` of the committed size.
+    fn grow(self: *SessionTable, c: u32) Error!void {
+        try self.ensureChunk(c);
+        const committed = @atomicLoad(u32, &self.committed_chunks, .monotonic);
+        const ahead = @max(1, committed * self.config.growth_percent / 100);
+        const limit: u32 = @intCast(self.directory.len);
+        const end = @min(limit, c + ahead);
+        var next = c + 1;
+        while (next < end) : (next += 1) try self.ensureChunk(next);
+    }
+
+    fn popFree(self: *SessionTable) ?u32 {
+        var head = @atomicLoad(u64, &self.free_head, .acquire);
+        while (true) {
+            const top: u32 = @truncate(head);
+            if (top == 0) return null;
+            const slot = self.slotPtr(top - 1).?;
+            const next = @atomicLoad(u32, &slot.next_free, .monotonic);
+            const new = (((head >> 32) +% 1) << 32) | next;
+            head = @cmpxchgWeak(u64, &self.free_head, head, new, .acq_rel, .acquire) orelse
+                return top - 1;
+        }
+    }
+
+    fn pushFree(self: *SessionTable, index: u32) void {
+        const slot = self.slotPtr(index).?;
+        var head = @atomicLoad(u64, &self.free_head, .monotonic);
+        while (true) {
+            @atomicStore(u32, &slot.next_free, @truncate(head), .monotonic);
+            const new = (((head >> 32) +% 1) << 32) | (index + 1);
+            head = @cmpxchgWeak(u64, &self.free_head, head, new, .acq_rel, .monotonic) orelse
+                return;
+        }
+    }
+
+    /// A slot index owned exclusively by the caller: recycled, or never used before.
+    fn claimIndex(self: *SessionTable) Error!u32 {
+        if (self.popFree()) |index| return index;
+        var n = @atomicLoad(u32, &self.next_index, .monotonic);
+        while (true) {
+            if (n >= self.config.max_capacity) return error.Full;
+            try self.grow(n >> chunk_slots_log2);
+            n = @cmpxchgWeak(u32, &self.next_index, n, n + 1, .monotonic, .monotonic) orelse
+                return n;
+        }
+    }
+
+    /// Adds a session and returns its handle; Full at max capacity.
+    pub fn insert(self: *SessionTable, info: Info) Error!Handle {
+        const index = try self.claimIndex();
+        const slot = self.slotPtr(index).?;
+        const version = @atomicLoad(u32, &slot.version, .acquire);
+        assert(version & 1 == 0);
+        const generation = version / 2 + 1;
+        assert(generation <= max_generation);
+        // Release stores: a reader that sees any new field also sees the remove that
+        // freed the slot when it re-reads `version`, so it rejects the mixed read.
+        @atomicStore(u32, &slot.owner, info.owner, .release);
+        @atomicStore(u32, &slot.transport, info.transport, .release);
+        @atomicStore(u32, &slot.tag, info.tag, .release);
+        inline for (@typeInfo(Stats).@"struct".fields) |f| {
+            @atomicStore(u64, &@field(slot.stats, f.name), 0, .release);
+        }
+        @atomicStore(u32, &slot.version, generation * 2 + 1, .release);
+        _ = @atomicRmw(u32, &self.live, .Add, 1, .monotonic);
+        return encode(index, generation);
+    }
+
+    fn liveSlot(self: *const SessionTable, handle: Handle) Error!struct { *Slot, u32 } {
+        const d = try decode(handle);
+        const slot = self.slotPtr(d.index) orelse return error.NotFound;
+        const expected = d.generation * 2 + 1;
+        const version = @atomicLoad(u32, &slot.version, .acquire);
+        if (version != expected) {
+            return if (version / 2 < d.generation) error.NotFound else error.Stale;
+        }
+        return .{ slot, expected };
+    }
+
+    /// Routing data of a live session. Wait-free: no loops, no locks.
+    pub fn lookup(self: *const SessionTable, handle: Handle) Error!Info {
+        const slot, const expected = try self.liveSlot(handle);
+        const info: Info = .{
+            .owner = @atomicLoad(u32, &slot.owner, .acquire),
+            .transport = @atomicLoad(u32, &slot.transport, .acquire),
+            .tag = @atomicLoad(u32, &slot.tag, .acquire),
+        };
+        if (@atomicLoad(u32, &slot.version, .acquire) != expected) return error.Stale;
+        return info;
+    }
+
+    /// Removes a live session; exactly one of several concurrent removers succeeds.
+    pub fn remove(self: *SessionTable, handle: Handle) Error!void {
+        const slot, const expected = try self.liveSlot(handle);
+        const freed = expected - 1;
+        if (@cmpxchgStrong(u32, &slot.version, expected, freed, .acq_rel, .monotonic)) |_| {
+            return error.Stale;
+        }
+        _ = @atomicRmw(u32, &self.live, .Sub, 1, .monotonic);
+        const d = decode(handle) catch unreachable;
+        if (d.generation == max_generation) {
+            _ = @atomicRmw(u32, &self.retired, .Add, 1, .monotonic);
+        } else {
+            self.pushFree(d.index);
+        }
+    }
+
+    /// Counts one message of `bytes` in (inbound) or out. A count racing with a remove
+    /// may land on the slot's next session; counters are statistics, not accounting.
+    pub fn recordIo(self: *SessionTable, handle: Handle, inbound: bool, bytes: u64) Error!void {
+        const slot, _ = try self.liveSlot(handle);
+        const msgs = if (inbound) &slot.stats.msgs_in else &slot.stats.msgs_out;
+        const total = if (inbound) &slot.stats.bytes_in else &slot.stats.bytes_out;
+        _ = @atomicRmw(u64, msgs, .Add, 1, .monotonic);
+        _ = @atomicRmw(u64, total, .Add, bytes, .monotonic);
+    }
+
+    pub fn stats(self: *const SessionTable, handle: Handle) Error!Stats {
+        const slot, const expected = try self.liveSlot(handle);
+        var out: Stats = undefined;
+        inline for (@typeInfo(Stats).@"struct".fields) |f| {
+            @field(out, f.name) = @atomicLoad(u64, &@field(slot.stats, f.name), .acquire);
+        }
+        if (@atomicLoad(u32, &slot.version, .acquire) != expected) return error.Stale;
+        return out;
+    }
+};
+
+test "insert, lookup, remove, stale handle" {
+    var table = try SessionTable.init(std.testing.allocator, .{ .initial_capacity = 4 });
+    defer table.deinit();
+    const h = try table.insert(.{ .owner = 3, .transport = 1, .tag = 99 });
+    try std.testing.expect(h > 0 and h < (1 << 53));
+    const info = try table.lookup(h);
+    try std.testing.expectEqual(@as(u32, 3), info.owner);
+    try std.testing.expectEqual(@as(u32, 99), info.tag);
+    try table.remove(h);
+    try std.testing.expectError(error.Stale, table.lookup(h));
+    try std.testing.expectError(error.Stale, table.remove(h));
+    const h2 = try table.insert(.{ .owner = 1, .transport = 0, .tag = 0 });
+    try std.testing.expectEqual((try decode(h)).index, (try decode(h2)).index);
+    try std.testing.expect(h2 != h);
+    try std.testing.expectError(error.InvalidArgument, table.lookup(0));
+    try std.testing.expectError(error.NotFound, table.lookup(encode(5000, 1)));
+    try std.testing.expectEqual(@as(u32, 1), table.count());
+}
+
+test "full at max capacity, growth by chunks" {
+    var table = try SessionTable.init(std.testing.allocator, .{
+        .initial_capacity = 0,
+        .max_capacity = 2500,
+        .growth_percent = 50,
+    });
+    defer table.deinit();
+    try std.testing.expectEqual(@as(u32, 0), table.capacity());
+    var i: u32 = 0;
+    while (i < 2500) : (i += 1) _ = try table.insert(.{ .owner = i, .transport = 0, .tag = i });
+    try std.testing.expectEqual(@as(u32, 2500), table.capacity());
+    const one: Info = .{ .owner = 0, .transport = 0, .tag = 0 };
+    try std.testing.expectError(error.Full, table.insert(one));
+    try std.testing.expectEqual(@as(u32, 2500), table.count());
+}
+
+test "a slot at the last generation is retired, not reused" {
+    var table = try SessionTable.init(std.testing.allocator, .{ .initial_capacity = 1 });
+    defer table.deinit();
+    const first = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
+    try table.remove(first);
+    table.slotPtr(0).?.version = (max_generation - 1) * 2;
+    const last = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
+    try std.testing.expectEqual(max_generation, (try decode(last)).generation);
+    try table.remove(last);
+    try std.testing.expectEqual(@as(u32, 1), table.retired);
+    const next = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
+    try std.testing.expectEqual(@as(u32, 1), (try decode(next)).index);
+    try std.testing.expectError(error.Stale, table.lookup(last));
+}
+
+test "io counters and invalid config" {
+    var table = try SessionTable.init(std.testing.allocator, .{ .initial_capacity = 1 });
+    defer table.deinit();
+    const h = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
+    try table.recordIo(h, true, 10);
+    try table.recordIo(h, false, 7);
+    try table.recordIo(h, false, 1);
+    const s = try table.stats(h);
+    const want: Stats = .{ .msgs_in = 1, .msgs_out = 2, .bytes_in = 10, .bytes_out = 8 };
+    try std.testing.expectEqual(want, s);
+    try std.testing.expectError(error.InvalidArgument, SessionTable.init(
+        std.testing.allocator,
+        .{ .initial_capacity = 10, .max_capacity = 5 },
+    ));
+}

@@ -1,0 +1,181 @@
+//! Session table against a reference model (random ops, seeded) and under threads.
+const std = @import("std");
+const st = @import("session_table.zig");
+const SessionTable = st.SessionTable;
+
+fn modelRun(seed: u64, ops: u32) !void {
+    var prng = std.Random.DefaultPrng.init(seed);
+    const random = prng.random();
+    const gpa = std.testing.allocator;
+    var table = try SessionTable.init(gpa, .{
+        .initial_capacity = 0,
+        .max_capacity = 3000,
+        .growth_percent = 1 + random.uintLessThan(u32, 200),
+    });
+    defer table.deinit();
+    var live = std.AutoArrayHashMap(st.Handle, st.Info).init(gpa);
+    defer live.deinit();
+    var dead: std.ArrayList(st.Handle) = .empty;
+    defer dead.deinit(gpa);
+
+    var i: u32 = 0;
+    while (i < ops) : (i += 1) {
+        const roll = random.uintLessThan(u32, 100);
+        if (roll < 45) {
+            const info: st.Info = .{
+                .owner = random.int(u8),
+                .transport = random.uintLessThan(u32, 3),
+                .tag = random.int(u32),
+            };
+            if (table.insert(info)) |h| {
+                try std.testing.expect(!live.contains(h));
+                try live.put(h, info);
+            } else |err| {
+                try std.testing.expectEqual(error.Full, err);
+                try std.testing.expectEqual(@as(usize, 3000), live.count());
+            }
+        } else if (roll < 75 and live.count() > 0) {
+            const k = random.uintLessThan(usize, live.count());
+            const h = live.keys()[k];
+            try std.testing.expectEqual(live.values()[k], try table.lookup(h));
+            if (roll < 55) {
+                try table.remove(h);
+                _ = live.swapRemove(h);
+                try dead.append(gpa, h);
+            }
+        } else if (dead.items.len > 0) {
+            const h = dead.items[random.uintLessThan(usize, dead.items.len)];
+            try std.testing.expectError(error.Stale, table.lookup(h));
+            try std.testing.expectError(error.Stale, table.remove(h));
+        }
+        try std.testing.expectEqual(live.count(), table.count());
+    }
+}
+
+test "random operations match a reference model" {
+    const seed: u64 = std.testing.random_seed;
+    errdefer std.debug.print("session table model: replay with seed {d}\n", .{seed});
+    var round: u64 = 0;
+    while (round < 8) : (round += 1) try modelRun(seed +% round, 20_000);
+}
+
+const Shared = struct {
+    table: *SessionTable,
+    published: []std.atomic.Value(u64),
+    torn: std.atomic.Value(u32) = .init(0),
+    kept: std.atomic.Value(u32) = .init(0),
+};
+
+fn worker(shared: *Shared, id: u32, iterations: u32) void {
+    var prng = std.Random.DefaultPrng.init(id);
+    const random = prng.random();
+    var mine: [64]st.Handle = undefined;
+    var held: usize = 0;
+    var seq: u32 = 0;
+    var i: u32 = 0;
+    while (i < iterations) : (i += 1) {
+        const roll = random.uintLessThan(u32, 10);
+        if (roll < 4 and held < mine.len) {
+            seq +%= 1;
+            const tag = (id << 24) | (seq & 0xff_ffff);
+            const info: st.Info = .{ .owner = id, .transport = id % 3, .tag = tag };
+            const h = shared.table.insert(info) catch continue;
+            mine[held] = h;
+            held += 1;
+            shared.published[random.uintLessThan(usize, shared.published.len)].store(h, .release);
+        } else if (roll < 7 and held > 0) {
+            const k = random.uintLessThan(usize, held);
+            shared.table.remove(mine[k]) catch unreachable;
+            held -= 1;
+            mine[k] = mine[held];
+        } else {
+            // Someone else's handle: either a consistent snapshot or a clean miss.
+            const pick = random.uintLessThan(usize, shared.published.len);
+            const h = shared.published[pick].load(.acquire);
+            if (h == 0) continue;
+            if (shared.table.lookup(h)) |info| {
+                if (info.tag >> 24 != info.owner or info.transport != info.owner % 3) {
+                    _ = shared.torn.fetchAdd(1, .monotonic);
+                }
+            } else |err| std.debug.assert(err == error.Stale);
+        }
+    }
+    for (mine[0..held]) |h| {
+        const info = shared.table.lookup(h) catch unreachable;
+        std.debug.assert(info.owner == id);
+    }
+    _ = shared.kept.fetchAdd(@intCast(held), .monotonic);
+}
+
+test "threads hammer insert/lookup/remove: nothing lost, nothing torn" {
+    const gpa = std.heap.page_allocator;
+    var table = try SessionTable.init(gpa, .{ .initial_capacity = 0, .max_capacity = 1 << 16 });
+    defer table.deinit();
+    const published = try gpa.alloc(std.atomic.Value(u64), 256);
+    defer gpa.free(published);
+    for (published) |*p| p.* = .init(0);
+    var shared: Shared = .{ .table = &table, .published = published };
+    const threads = 4;
+    var handles: [threads]std.Thread = undefined;
+    for (&handles, 0..) |*t, id| {
+        t.* = try std.Thread.spawn(.{}, worker, .{ &shared, @as(u32, @intCast(id + 1)), 200_000 });
+    }
+    for (handles) |t| t.join();
+    try std.testing.expectEqual(@as(u32, 0), shared.torn.load(.monotonic));
+    try std.testing.expectEqual(shared.kept.load(.monotonic), table.count());
+    // Every slot ever handed out is live, free (on the list) or retired: none leaked.
+    var free: u32 = 0;
+    var top: u32 = @truncate(table.free_head);
+    while (top != 0) : (top = table.slotPtr(top - 1).?.next_free) free += 1;
+    try std.testing.expectEqual(table.next_index, free + table.count() + table.retired);
+}
+
+const Churn = struct {
+    table: *SessionTable,
+    published: [16]std.atomic.Value(u64) = [_]std.atomic.Value(u64){.init(0)} ** 16,
+    stop: std.atomic.Value(bool) = .init(false),
+    mixed: std.atomic.Value(u32) = .init(0),
+    hits: std.atomic.Value(u64) = .init(0),
+
+    fn infoOf(r: u32) st.Info {
+        return .{ .owner = r, .transport = r % 3, .tag = r *% 2654435761 };
+    }
+
+    fn writer(self: *Churn, seed: u64) void {
+        var prng = std.Random.DefaultPrng.init(seed);
+        const random = prng.random();
+        var i: u32 = 0;
+        while (i < 300_000) : (i += 1) {
+            const h = self.table.insert(infoOf(random.int(u32))) catch continue;
+            const old = self.published[random.uintLessThan(usize, 16)].swap(h, .acq_rel);
+            if (old != 0) self.table.remove(old) catch {};
+        }
+        self.stop.store(true, .release);
+    }
+
+    fn reader(self: *Churn) void {
+        var k: usize = 0;
+        while (!self.stop.load(.acquire)) : (k +%= 1) {
+            const h = self.published[k % 16].load(.acquire);
+            const info = self.table.lookup(h) catch continue;
+            _ = self.hits.fetchAdd(1, .monotonic);
+            if (!std.meta.eql(info, infoOf(info.owner))) _ = self.mixed.fetchAdd(1, .monotonic);
+        }
+    }
+};
+
+test "lookups racing remove+reinsert of the same slots never see a mix of two sessions" {
+    var table = try SessionTable.init(std.heap.page_allocator, .{
+        .initial_capacity = 32,
+        .max_capacity = 32,
+    });
+    defer table.deinit();
+    var churn: Churn = .{ .table = &table };
+    const w1 = try std.Thread.spawn(.{}, Churn.writer, .{ &churn, 1 });
+    const w2 = try std.Thread.spawn(.{}, Churn.writer, .{ &churn, 2 });
+    const r1 = try std.Thread.spawn(.{}, Churn.reader, .{&churn});
+    const r2 = try std.Thread.spawn(.{}, Churn.reader, .{&churn});
+    for ([_]std.Thread{ w1, w2, r1, r2 }) |t| t.join();
+    try std.testing.expect(churn.hits.load(.monotonic) > 0);
+    try std.testing.expectEqual(@as(u32, 0), churn.mixed.load(.monotonic));
+}
