@@ -137,6 +137,9 @@ test {
     _ = session_table;
     _ = registry;
     _ = @import("session_table_test.zig");
+    _ = @import("buffer_pool.zig");
+    _ = @import("buffer_pool_test.zig");
+    _ = @import("numa_test.zig");
 }
 
 test "version is a C string" {
