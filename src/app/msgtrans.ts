@@ -5,7 +5,8 @@ import type { PublishResult } from './pubsub.ts'
 import type { StandardSchemaV1 } from './schema.ts'
 import { Server } from './server.ts'
 import type { Session } from './session.ts'
-import { addRoute, emptyState, mergeState, type AppState } from './state.ts'
+import { addRoute, emptyState, mergeState, type AppState, type HttpHandler } from './state.ts'
+import type { TransportHandlers } from '../transport/index.ts'
 import type {
   BeforeHandle,
   ClientBody,
@@ -168,6 +169,26 @@ export class Msgtrans<
     server.start()
     this.#server = server
     return this
+  }
+
+  /**
+   * Serves HTTP requests that are not WebSocket upgrades on the ws port; the
+   * `http()` plugin of `msgtrans/http` puts an Elysia instance here.
+   */
+  serveHttp(handler: HttpHandler): this {
+    this.#state.http = handler
+    return this
+  }
+
+  /**
+   * Runs the app on connections another server accepts (an Elysia `.ws()` route, see
+   * `msgtrans/http`) instead of its own listeners; returns the callbacks to drive.
+   */
+  mount(overrides: Partial<MsgtransConfig> = {}): TransportHandlers {
+    if (this.#server) throw new Error('msgtrans: already listening')
+    const server = new Server(this.#state, resolveConfig({ ...this.config, ...overrides }))
+    this.#server = server
+    return server.handlers()
   }
 
   /** Stops accepting, closes sessions with a reason, resolves when they are gone. */

@@ -48,10 +48,11 @@ export class Server implements SessionHost, Runtime {
   start(): void {
     const c = this.config
     const settings = { limits: c.limits, maxQueuedBytes: c.maxQueuedBytes, log: c.log }
-    const handlers = this.#handlers()
+    const handlers = this.handlers()
     try {
       if (c.tcp) this.listeners.push(listenTcp(c.tcp, handlers, settings))
-      if (c.ws) this.listeners.push(listenWs(c.ws, handlers, settings))
+      const ws = c.ws && { ...c.ws, fetch: c.ws.fetch ?? this.state.http }
+      if (ws) this.listeners.push(listenWs(ws, handlers, settings))
     } catch (err) {
       this.stopListeners(true)
       throw err
@@ -127,7 +128,8 @@ export class Server implements SessionHost, Runtime {
     this.stopListeners(true)
   }
 
-  #handlers(): TransportHandlers {
+  /** Transport callbacks; also what an outside server drives in mounted mode (src/http). */
+  handlers(): TransportHandlers {
     return {
       open: (conn) => this.#open(conn),
       packet: (conn, packet) => {

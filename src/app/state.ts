@@ -37,7 +37,12 @@ export interface AppState {
   onError: Hook[]
   onMessage: Hook[]
   beforeHandle: Hook[]
+  /** Serves non-upgrade HTTP requests on the WebSocket port (set by src/http). */
+  http?: HttpHandler
 }
+
+/** Handles an HTTP request that is not a WebSocket upgrade. */
+export type HttpHandler = (req: Request) => Response | Promise<Response>
 
 export function emptyState(): AppState {
   return {
@@ -81,4 +86,5 @@ export function mergeState(into: AppState, from: AppState): void {
   into.onError.push(...from.onError)
   into.onMessage.push(...from.onMessage)
   into.beforeHandle.push(...from.beforeHandle)
+  into.http ??= from.http
 }
