@@ -140,6 +140,9 @@ test {
     _ = @import("buffer_pool.zig");
     _ = @import("buffer_pool_test.zig");
     _ = @import("numa_test.zig");
+    _ = @import("queue.zig");
+    _ = @import("queue_test.zig");
+    _ = @import("metrics.zig");
 }
 
 test "version is a C string" {

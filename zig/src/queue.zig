@@ -1,0 +1,152 @@
+//! Bounded lock-free queue per worker carrying (session handle, buffer ref, length,
+//! flags). Any number of producers (other workers), one consumer (the owner); built on
+//! Vyukov's sequence-numbered ring so a push never blocks: it reports Full.
+//!
+//! Wake-up protocol: `push` returns true when it took the queue from empty to
+//! non-empty; only then does the sender nudge the owner (postMessage). The owner drains
+//! with `pop` until it reports empty, so an item pushed while it drains is never missed.
+const std = @import("std");
+const status = @import("status.zig");
+const Error = status.Error;
+const assert = std.debug.assert;
+
+pub const max_capacity: u32 = 1 << 20;
+
+/// One cross-worker delivery. Mirrored as 6 u32 words on the TS side.
+pub const Message = extern struct {
+    handle: u64,
+    buffer: u32,
+    len: u32,
+    flags: u32,
+    reserved: u32 = 0,
+};
+
+comptime {
+    assert(@sizeOf(Message) == 24);
+}
+
+const Cell = struct {
+    seq: std.atomic.Value(u64),
+    msg: Message,
+};
+
+pub const Stats = extern struct {
+    pushed: u64,
+    popped: u64,
+    full: u64,
+    wakeups: u64,
+    len: u64,
+    capacity: u64,
+};
+
+pub const WorkerQueue = struct {
+    allocator: std.mem.Allocator,
+    cells: []Cell,
+    mask: u64,
+    tail: std.atomic.Value(u64) align(64) = .init(0),
+    head: std.atomic.Value(u64) align(64) = .init(0),
+    count: std.atomic.Value(u64) align(64) = .init(0),
+    full: std.atomic.Value(u64) = .init(0),
+    wakeups: std.atomic.Value(u64) = .init(0),
+    pushed: std.atomic.Value(u64) = .init(0),
+    popped: std.atomic.Value(u64) align(64) = .init(0),
+
+    /// `capacity` must be a power of two in 2..max_capacity.
+    pub fn init(allocator: std.mem.Allocator, capacity: u32) Error!WorkerQueue {
+        if (capacity < 2 or capacity > max_capacity or !std.math.isPowerOfTwo(capacity)) {
+            return error.InvalidArgument;
+        }
+        const cells = allocator.alloc(Cell, capacity) catch return error.OutOfMemory;
+        for (cells, 0..) |*cell, i| cell.* = .{ .seq = .init(i), .msg = undefined };
+        return .{ .allocator = allocator, .cells = cells, .mask = capacity - 1 };
+    }
+
+    pub fn deinit(self: *WorkerQueue) void {
+        self.allocator.free(self.cells);
+    }
+
+    /// Enqueues `msg`; true when the queue was empty (wake the owner), Full when at
+    /// capacity (the caller decides: drop, retry later or send another way).
+    pub fn push(self: *WorkerQueue, msg: Message) Error!bool {
+        var pos = self.tail.load(.monotonic);
+        const cell = while (true) {
+            const cell = &self.cells[pos & self.mask];
+            const seq = cell.seq.load(.acquire);
+            const dif = @as(i64, @bitCast(seq -% pos));
+            if (dif == 0) {
+                pos = self.tail.cmpxchgWeak(pos, pos + 1, .monotonic, .monotonic) orelse break cell;
+            } else if (dif < 0) {
+                _ = self.full.fetchAdd(1, .monotonic);
+                return error.Full;
+            } else {
+                pos = self.tail.load(.monotonic);
+            }
+        };
+        cell.msg = msg;
+        cell.seq.store(pos + 1, .release);
+        _ = self.pushed.fetchAdd(1, .monotonic);
+        const edge = self.count.fetchAdd(1, .acq_rel) == 0;
+        if (edge) _ = self.wakeups.fetchAdd(1, .monotonic);
+        return edge;
+    }
+
+    /// Dequeues the oldest message, or null when empty.
+    pub fn pop(self: *WorkerQueue) ?Message {
+        var pos = self.head.load(.monotonic);
+        const cell = while (true) {
+            const cell = &self.cells[pos & self.mask];
+            const seq = cell.seq.load(.acquire);
+            const dif = @as(i64, @bitCast(seq -% (pos + 1)));
+            if (dif == 0) {
+                pos = self.head.cmpxchgWeak(pos, pos + 1, .monotonic, .monotonic) orelse break cell;
+            } else if (dif < 0) {
+                return null;
+            } else {
+                pos = self.head.load(.monotonic);
+            }
+        };
+        const msg = cell.msg;
+        cell.seq.store(pos + self.mask + 1, .release);
+        _ = self.popped.fetchAdd(1, .monotonic);
+        _ = self.count.fetchSub(1, .acq_rel);
+        return msg;
+    }
+
+    /// Pops up to `out.len` messages; returns how many.
+    pub fn popBatch(self: *WorkerQueue, out: []Message) usize {
+        var n: usize = 0;
+        while (n < out.len) : (n += 1) out[n] = self.pop() orelse break;
+        return n;
+    }
+
+    pub fn stats(self: *const WorkerQueue) Stats {
+        return .{
+            .pushed = self.pushed.load(.monotonic),
+            .popped = self.popped.load(.monotonic),
+            .full = self.full.load(.monotonic),
+            .wakeups = self.wakeups.load(.monotonic),
+            .len = self.count.load(.monotonic),
+            .capacity = self.cells.len,
+        };
+    }
+};
+
+test "fifo, full, and the empty to non-empty edge" {
+    var q = try WorkerQueue.init(std.testing.allocator, 4);
+    defer q.deinit();
+    try std.testing.expect(try q.push(.{ .handle = 1, .buffer = 10, .len = 5, .flags = 0 }));
+    try std.testing.expect(!try q.push(.{ .handle = 2, .buffer = 11, .len = 5, .flags = 1 }));
+    _ = try q.push(.{ .handle = 3, .buffer = 0, .len = 0, .flags = 0 });
+    _ = try q.push(.{ .handle = 4, .buffer = 0, .len = 0, .flags = 0 });
+    try std.testing.expectError(error.Full, q.push(.{ .handle = 5, .buffer = 0, .len = 0, .flags = 0 }));
+    var out: [8]Message = undefined;
+    try std.testing.expectEqual(@as(usize, 4), q.popBatch(&out));
+    try std.testing.expectEqual(@as(u64, 2), out[1].handle);
+    try std.testing.expectEqual(@as(u32, 1), out[1].flags);
+    try std.testing.expect(q.pop() == null);
+    try std.testing.expect(try q.push(.{ .handle = 6, .buffer = 0, .len = 0, .flags = 0 }));
+    const s = q.stats();
+    try std.testing.expectEqual(@as(u64, 2), s.wakeups);
+    try std.testing.expectEqual(@as(u64, 1), s.full);
+    try std.testing.expectError(error.InvalidArgument, WorkerQueue.init(std.testing.allocator, 3));
+}
