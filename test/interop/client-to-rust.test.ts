@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { connect, type Client } from '../../src/client/index.ts'
 import type { Packet } from '../../src/protocol/index.ts'
-import { filler, fnv, hex, reversed, RustPeer, u32be, utf8, type PeerEvent } from './peer.ts'
+import { filler, fnv, hex, reversed, RustPeer, u32be, utf8 } from './peer.ts'
 
 const RUST_TCP_MAX_PAYLOAD = 1024 * 1024
 const SLOW = 60_000
@@ -51,9 +51,6 @@ async function waitUntil<T>(cond: () => T, what: string, timeoutMs = 10_000): Pr
   }
 }
 
-const recvOf = (peer: RustPeer, session: number, pred: (e: PeerEvent) => boolean) =>
-  peer.received((e) => e.session === session && pred(e))
-
 for (const transport of ['tcp', 'ws'] as const) {
   describe(`our client ↔ Rust server over ${transport}`, () => {
     let conn: Conn
@@ -92,9 +89,9 @@ for (const transport of ['tcp', 'ws'] as const) {
       const reply = await c.requestPacket({ biz: 10 }, utf8('ping'))
       expect(reply).toMatchObject({ type: 2, biz: 0, flags: 0 })
       expect(new TextDecoder().decode(reply.payload)).toBe('gnip')
-      const req = recvOf(rust, session, (e) => e.type === 1 && e.id === reply.id)
-      expect(req).toHaveLength(1)
-      expect(req[0]).toMatchObject({ biz: 10, hex: hex(utf8('ping')) })
+      // Its stdout line may trail the response on the socket: wait for it.
+      const req = await rust.waitFor((e) => e.ev === 'recv' && e.session === session && e.type === 1 && e.id === reply.id)
+      expect(req).toMatchObject({ biz: 10, hex: hex(utf8('ping')) })
       // request() with a raw body resolves with the payload bytes.
       const raw = await c.request({ biz: 11, ext: 'x' }, utf8('abc'), { raw: true })
       expect(new TextDecoder().decode(raw as Uint8Array)).toBe('cba')
