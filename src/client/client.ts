@@ -25,7 +25,16 @@ import {
   type Target,
 } from '../protocol/index.ts'
 import type { ClientLink } from './link.ts'
-import type { MessageRoutes, PushesOf, RequestRoutes, RoutesOf } from './types.ts'
+import type {
+  BodyArgs,
+  BodyOf,
+  MessageRoutes,
+  PushBody,
+  PushNames,
+  RawTarget,
+  RequestRoutes,
+  ResponseOfRoute,
+} from './types.ts'
 
 type Key = string | number
 type PushHandler = (body: any, packet: Packet) => void
@@ -88,8 +97,8 @@ export class Client<App = unknown> {
   }
 
   /** Sends a one-way packet to a route (or raw biz/ext target). */
-  send<K extends MessageRoutes<App>>(route: K, body?: RoutesOf<App>[K]['body'], opts?: SendOptions): SendResult
-  send(target: Target, body?: unknown, opts?: SendOptions): SendResult
+  send<K extends MessageRoutes<App>>(route: K, ...args: BodyArgs<BodyOf<App, K>, SendOptions>): SendResult
+  send(target: RawTarget<App>, body?: unknown, opts?: SendOptions): SendResult
   send(target: Target, body?: unknown, opts?: SendOptions): SendResult {
     return this.#link.write(this.#encode(target, body, opts, PacketType.oneWay, this.#ids.next()))
   }
@@ -97,10 +106,9 @@ export class Client<App = unknown> {
   /** Sends a request and resolves with the decoded response body. */
   request<K extends RequestRoutes<App>>(
     route: K,
-    body?: RoutesOf<App>[K]['body'],
-    opts?: SendOptions & { raw?: boolean },
-  ): Promise<RoutesOf<App>[K]['response']>
-  request<T = unknown>(target: Target, body?: unknown, opts?: SendOptions & { raw?: boolean }): Promise<T>
+    ...args: BodyArgs<BodyOf<App, K>, SendOptions & { raw?: boolean }>
+  ): Promise<ResponseOfRoute<App, K>>
+  request<T = unknown>(target: RawTarget<App>, body?: unknown, opts?: SendOptions & { raw?: boolean }): Promise<T>
   async request(target: Target, body?: unknown, opts?: SendOptions & { raw?: boolean }): Promise<unknown> {
     const packet = await this.requestPacket(target, body, opts)
     if (isErrorExt(packet.ext)) {
@@ -124,7 +132,7 @@ export class Client<App = unknown> {
   }
 
   /** Listens for pushes (one-way packets) of a route, a biz_type, or '*' for all. */
-  on<K extends keyof PushesOf<App> & string>(route: K, fn: (body: PushesOf<App>[K], packet: Packet) => void): () => void
+  on<K extends PushNames<App>>(route: K, fn: (body: PushBody<App, K>, packet: Packet) => void): () => void
   on(route: Key, fn: PushHandler): () => void
   on(route: Key, fn: PushHandler): () => void {
     let set = this.#pushes.get(route)
@@ -152,12 +160,12 @@ export class Client<App = unknown> {
 
   /** Subscribes this connection to a topic (built-in `$subscribe`). */
   async subscribe(topic: string): Promise<boolean> {
-    return ((await this.request('$subscribe', { topic })) as { ok: boolean }).ok
+    return ((await (this as Client).request('$subscribe', { topic })) as { ok: boolean }).ok
   }
 
   /** Unsubscribes from a topic. */
   async unsubscribe(topic: string): Promise<boolean> {
-    return ((await this.request('$unsubscribe', { topic })) as { ok: boolean }).ok
+    return ((await (this as Client).request('$unsubscribe', { topic })) as { ok: boolean }).ok
   }
 
   /** Resolves when the connection has closed. */

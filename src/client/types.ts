@@ -21,3 +21,34 @@ export type RequestRoutes<App> = {
   [K in keyof RoutesOf<App>]: RoutesOf<App>[K]['kind'] extends 'request' ? K : never
 }[keyof RoutesOf<App>] &
   string
+
+/** True when `App` carries route types (`connect<typeof app>`), false for an untyped client. */
+export type IsTyped<App> = App extends AppLike ? true : false
+
+/** Names of declared pushes; any string while the app declares none (or is untyped). */
+export type PushNames<App> = [keyof PushesOf<App> & string] extends [never]
+  ? string
+  : keyof PushesOf<App> & string
+
+/** Body of a push by name (`unknown` for undeclared ones). */
+export type PushBody<App, K> = K extends keyof PushesOf<App> ? PushesOf<App>[K] : unknown
+
+/**
+ * Arguments after the route name: the body is required when the route has a typed body,
+ * optional when it takes anything (no schema) or nothing.
+ */
+export type BodyArgs<B, O> = unknown extends B
+  ? [body?: B, opts?: O]
+  : [B] extends [undefined | void]
+    ? [body?: B, opts?: O]
+    : [body: B, opts?: O]
+
+/** Targets besides route names: a typed client accepts only raw `{ biz, ext }` targets there. */
+export type RawTarget<App> = App extends AppLike
+  ? { biz: number; ext?: Uint8Array | string; route?: never }
+  : string | { route?: string; biz?: number; ext?: Uint8Array | string }
+
+/** Body a client sends to route K. */
+export type BodyOf<App, K> = K extends keyof RoutesOf<App> ? RoutesOf<App>[K]['body'] : unknown
+/** Response a client receives from request route K. */
+export type ResponseOfRoute<App, K> = K extends keyof RoutesOf<App> ? RoutesOf<App>[K]['response'] : unknown
