@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { suffix } from 'bun:ffi'
+import { embeddedLibrary, openEmbedded } from './embedded.ts'
 import { openRaw, type RawLibrary } from './ffi.ts'
+import { platformLibrary } from './platform.ts'
 import { TsSessionTable } from './ts/session_table.ts'
 import type { NativeCore, SessionTableConfig } from './types.ts'
 import { ZigSessionTable } from './zig/session_table.ts'
@@ -19,7 +21,9 @@ export const SHARED_TABLE_ID = 0
 
 /**
  * Where the native library is looked for: `MSGTRANS_NATIVE_LIB` when set, else the dev
- * build output zig/zig-out/lib/libmsgtrans.<so|dylib|dll> of this package.
+ * build output zig/zig-out/lib/libmsgtrans.<so|dylib|dll> of this package. (Before the
+ * dev build, openNativeLibrary() tries a library embedded by `bun build --compile`; after
+ * it, the installed `@msgtrans/native-<platform>` package.)
  *
  * @example
  * nativeLibraryPath() // '/repo/zig/zig-out/lib/libmsgtrans.so'
@@ -47,7 +51,16 @@ export function openNativeLibrary(
 ): RawLibrary | null {
   if (env.MSGTRANS_NATIVE === '0') return null
   if (env.MSGTRANS_NATIVE_LIB) return openRaw(env.MSGTRANS_NATIVE_LIB)
-  const path = devPath
+  const embedded = embeddedLibrary()
+  if (embedded) {
+    try {
+      return openEmbedded(embedded, openRaw)
+    } catch (error) {
+      warnOnce(`embedded library failed to load: ${(error as Error).message}`)
+      return null
+    }
+  }
+  const path = existsSync(devPath) ? devPath : (platformLibrary() ?? devPath)
   try {
     if (existsSync(path)) return openRaw(path)
     warnOnce(`${path} not found (run bash scripts/bootstrap.sh)`)
