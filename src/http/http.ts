@@ -1,5 +1,6 @@
 import { openapi, type ElysiaOpenAPIConfig } from '@elysiajs/openapi'
 import { Elysia } from 'elysia'
+import { z } from 'zod'
 import type { Msgtrans } from '../app/index.ts'
 import { asyncApiDocument, type AsyncApiOptions } from './asyncapi.ts'
 import { browserClient } from './client-bundle.ts'
@@ -72,7 +73,8 @@ export function builtins(app: AnyApp, counters: AppCounters, opts: HttpOptions =
   if (docs) {
     const info = { title: opts.info?.title ?? 'msgtrans app', version: opts.info?.version ?? '1.0.0' }
     const documentation = { ...opts.openapi?.documentation, info: { ...info, ...opts.info } }
-    e = e.use(openapi({ ...opts.openapi, path: docs, specPath: `${docs}/json`, documentation }))
+    const mapJsonSchema = { zod: zodToOpenApi, ...opts.openapi?.mapJsonSchema }
+    e = e.use(openapi({ ...opts.openapi, path: docs, specPath: `${docs}/json`, documentation, mapJsonSchema }))
   }
   if (health) e = e.get(health, () => ({ status: 'ok', sessions: sessionCount(app), uptime: uptime(counters) }), hidden)
   if (metrics) {
@@ -92,6 +94,12 @@ export function builtins(app: AnyApp, counters: AppCounters, opts: HttpOptions =
     e = e.get(client, async () => new Response(await browserClient(), { headers: JS_HEADERS }), hidden)
   }
   return e
+}
+
+/** zod 4.1 has no `~standard.jsonSchema`; OpenAPI 3.1 schema objects carry no `$schema`. */
+function zodToOpenApi(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' })
+  return rest
 }
 
 const JS_HEADERS = { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache' }
