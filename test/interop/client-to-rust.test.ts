@@ -179,6 +179,18 @@ test('maxSendPayload: 1 MiB for a msgtrans-rust TCP peer; one byte more throws b
   await c.close()
 })
 
+test('without maxSendPayload, 1 MiB + 1 over TCP makes the Rust server close; WS has no such cap', async () => {
+  const tcp = await open(rust, 'tcp')
+  tcp.c.send({ biz: 96 }, filler(RUST_TCP_MAX_PAYLOAD + 1))
+  const closed = await Promise.race([tcp.c.closed(), Bun.sleep(10_000).then(() => 'still open')])
+  expect(closed).not.toBe('still open')
+  const ws = await open(rust, 'ws')
+  const big = filler(2 * RUST_TCP_MAX_PAYLOAD)
+  const reply = await ws.c.request({ biz: 97 }, big, { raw: true, timeout: SLOW })
+  expect(fnv(reply as Uint8Array)).toBe(fnv(reversed(big)))
+  await ws.c.close()
+}, SLOW)
+
 for (const transport of ['tcp', 'ws'] as const) {
   describe(`compression with the Rust flate2+zstd build over ${transport}`, () => {
     let conn: Conn

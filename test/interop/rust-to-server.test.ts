@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Msgtrans } from '../../src/index.ts'
-import type { Packet } from '../../src/protocol/index.ts'
+import { ERROR_EXT, ErrorCode, type Packet } from '../../src/protocol/index.ts'
 import { filler, fnv, hex, reversed, RustPeer, u32be, utf8 } from './peer.ts'
 
 const SLOW = 60_000
@@ -185,6 +185,22 @@ for (const transport of ['tcp', 'ws'] as const) {
     })
   })
 }
+
+test('a default-build Rust client asked to compress sends plain bytes labelled zlib: only that packet fails', async () => {
+  const { peer, session } = await rustClient('tcp')
+  try {
+    await peer.ok({ op: 'send', biz: 7, compression: 'zlib', text: 'not really zlib' })
+    const p = await waitUntil(() => from(session).find((p) => p.compression === 2), 'mislabelled packet')
+    expect(new TextDecoder().decode(p.payload)).toBe('not really zlib')
+    // We answer with an error notice (ext "error", same id) and keep the connection.
+    const notice = await peer.waitFor((e) => e.ev === 'recv' && e.ext_hex === hex(ERROR_EXT) && e.id === p.id)
+    expect(JSON.parse(Buffer.from(notice.hex, 'hex').toString()).code).toBe(ErrorCode.decompress)
+    const done = await peer.ok({ op: 'request', text: 'alive' })
+    expect(done.response.hex).toBe(hex(reversed(utf8('alive'))))
+  } finally {
+    await peer.stop()
+  }
+})
 
 for (const transport of ['tcp', 'ws'] as const) {
   describe(`compression from the Rust flate2+zstd client over ${transport}`, () => {
