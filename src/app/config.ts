@@ -1,5 +1,10 @@
 import { DEFAULT_LIMITS, type Limits } from '../protocol/index.ts'
 import type { WsOptions } from '../transport/index.ts'
+import type { Authenticate } from './auth.ts'
+import type { MaybePromise } from './maybe-async.ts'
+import type { RateLimitConfig } from './rate-limit.ts'
+import type { Session } from './session.ts'
+import type { Packet } from '../protocol/index.ts'
 
 /** Server configuration. Every limit has a safe default. */
 export interface MsgtransConfig {
@@ -21,6 +26,35 @@ export interface MsgtransConfig {
   exposeErrors?: boolean
   /** Where connection-level problems are reported (default console.warn). */
   log?: (message: string) => void
+  // Reliability and security (RELIABILITY.md). Every field has a safe default.
+  /** Live connections, all transports (10,000); past it: E_OVERLOADED, close 1013. */
+  maxConnections?: number
+  /** Live connections per remote IP (1,000). */
+  maxConnectionsPerIp?: number
+  /** Topics one session may subscribe to (1,024); past it: E_TOO_MANY_SUBSCRIPTIONS. */
+  maxSubscriptionsPerSession?: number
+  /** Inbound handlers still running per session (1,024); past it: E_OVERLOADED. */
+  maxInflightRequests?: number
+  /** A handler still running after this many ms is answered E_TIMEOUT (30 s; 0 = never). */
+  handlerTimeout?: number
+  /** Close a session that sent nothing for this many ms with E_IDLE (0 = off, the default). */
+  idleTimeout?: number
+  /** Who a peer is: on the WebSocket upgrade and/or the first `$auth` request. */
+  authenticate?: Authenticate
+  /** Ms a connection may stay unauthenticated when `authenticate` is set (10 s). */
+  authTimeout?: number
+  /** Per-route authorization: false answers E_FORBIDDEN. */
+  authorize?: (ctx: { session: Session; auth: unknown; route: string; packet: Packet }) => MaybePromise<boolean>
+  /** Per-topic authorization of client subscriptions: false answers E_FORBIDDEN. */
+  authorizeTopic?: (ctx: { session: Session; auth: unknown; topic: string; action: 'subscribe' }) => MaybePromise<boolean>
+  /** Token-bucket rate limits per session and per route (off by default). */
+  rateLimit?: RateLimitConfig
+  /** Origins allowed to open WebSockets (any when unset; requests without Origin pass). */
+  allowedOrigins?: string[]
+  /** Ms an HTTP connection may idle before its upgrade completes (10 s, whole seconds). */
+  upgradeTimeout?: number
+  /** Ms `drain()` waits for in-flight work before closing what is left (30 s). */
+  drainTimeout?: number
 }
 
 /** Config with defaults filled in. */
@@ -32,6 +66,15 @@ export interface ResolvedConfig extends MsgtransConfig {
   clientSubscribe: boolean
   exposeErrors: boolean
   log: (message: string) => void
+  maxConnections: number
+  maxConnectionsPerIp: number
+  maxSubscriptionsPerSession: number
+  maxInflightRequests: number
+  handlerTimeout: number
+  idleTimeout: number
+  authTimeout: number
+  upgradeTimeout: number
+  drainTimeout: number
 }
 
 export function resolveConfig(c: MsgtransConfig): ResolvedConfig {
@@ -44,5 +87,20 @@ export function resolveConfig(c: MsgtransConfig): ResolvedConfig {
     clientSubscribe: c.clientSubscribe ?? true,
     exposeErrors: c.exposeErrors ?? process.env.NODE_ENV !== 'production',
     log: c.log ?? ((m) => console.warn(`msgtrans: ${m}`)),
+    ...reliabilityDefaults(c),
+  }
+}
+
+function reliabilityDefaults(c: MsgtransConfig) {
+  return {
+    maxConnections: c.maxConnections ?? 10_000,
+    maxConnectionsPerIp: c.maxConnectionsPerIp ?? 1_000,
+    maxSubscriptionsPerSession: c.maxSubscriptionsPerSession ?? 1_024,
+    maxInflightRequests: c.maxInflightRequests ?? 1_024,
+    handlerTimeout: c.handlerTimeout ?? 30_000,
+    idleTimeout: c.idleTimeout ?? 0,
+    authTimeout: c.authTimeout ?? 10_000,
+    upgradeTimeout: c.upgradeTimeout ?? 10_000,
+    drainTimeout: c.drainTimeout ?? 30_000,
   }
 }

@@ -28,6 +28,11 @@ export interface Runtime {
   /** Built-in routes ($subscribe, ...); returns undefined when the name is not built in. */
   builtin(name: string, session: Session, body: unknown): MaybePromise<unknown> | undefined
   reportError(session: Session, error: Error, code: string, packet?: Packet, route?: string): void
+  /** Async handlers in flight, with deadlines; an expired packet's result is dropped. */
+  inflight?: {
+    track(session: Session, packet: Packet, work: Promise<unknown>): void
+    expired(packet: Packet): boolean
+  }
 }
 
 /**
@@ -52,7 +57,7 @@ export function dispatchPacket(rt: Runtime, session: Session, packet: Packet): v
     const out = then(validate(route.body, body, ErrorCode.validation), (valid) =>
       runHandler(rt, session, packet, route, valid),
     )
-    if (out instanceof Promise) out.catch((err) => fail(rt, session, packet, err, route.name))
+    if (out instanceof Promise) track(rt, session, packet, out.catch((err) => fail(rt, session, packet, err, route.name)))
   } catch (err) {
     fail(rt, session, packet, err, route?.name ?? name)
   }
@@ -63,8 +68,8 @@ function handleUnrouted(rt: Runtime, session: Session, packet: Packet, name: str
     const body = decodeBody(rt, undefined, packet)
     const out = rt.builtin(name, session, body)
     if (out !== undefined) {
-      const done = then(out, (result) => respond(session, packet, undefined, result))
-      if (done instanceof Promise) done.catch((err) => fail(rt, session, packet, err, name))
+      const done = then(out, (result) => respond(rt, session, packet, undefined, result))
+      if (done instanceof Promise) track(rt, session, packet, done.catch((err) => fail(rt, session, packet, err, name)))
       return
     }
   }
@@ -84,7 +89,7 @@ function runHandler(rt: Runtime, session: Session, packet: Packet, route: RouteE
       const result = value !== undefined ? value : route.handler(ctx)
       if (route.kind === 'message' || packet.type !== PacketType.request) return result
       return then(result, (r) =>
-        then(validate(route.response, r, ErrorCode.badResponse), (v) => respond(session, packet, route, v)),
+        then(validate(route.response, r, ErrorCode.badResponse), (v) => respond(rt, session, packet, route, v)),
       )
     })
   })
@@ -142,8 +147,12 @@ function validate(schema: StandardSchemaV1 | undefined, value: unknown, code: st
   })
 }
 
-function respond(session: Session, req: Packet, route: RouteEntry | undefined, result: unknown): void {
-  if (req.type !== PacketType.request) return
+function track(rt: Runtime, session: Session, packet: Packet, work: Promise<unknown>): void {
+  if (rt.inflight) rt.inflight.track(session, packet, work)
+}
+
+function respond(rt: Runtime, session: Session, req: Packet, route: RouteEntry | undefined, result: unknown): void {
+  if (req.type !== PacketType.request || rt.inflight?.expired(req)) return
   let payload = encodeBody(result, route?.codec ?? JSON_ENCODER)
   const compression = route?.compression ? Compression[route.compression] : Compression.none
   if (compression !== Compression.none) payload = compressPayload(payload, compression)
@@ -164,7 +173,7 @@ function fail(rt: Runtime, session: Session, packet: Packet, err: unknown, route
   const code = known ? error.code : ErrorCode.handler
   const message = known || rt.exposeErrors ? error.message : 'internal error'
   rt.reportError(session, error, code, packet, route)
-  if (session.closed) return
+  if (session.closed || rt.inflight?.expired(packet)) return
   const details = known && code === ErrorCode.validation ? error.details : undefined
   session.writeEncoded(
     encodePacket({

@@ -4,6 +4,7 @@ import type { MaybePromise } from './maybe-async.ts'
 import type { PublishResult } from './pubsub.ts'
 import type { StandardSchemaV1 } from './schema.ts'
 import { Server } from './server.ts'
+import type { DrainResult } from './drain.ts'
 import type { Session } from './session.ts'
 import { addRoute, emptyState, mergeState, type AppState, type HttpHandler } from './state.ts'
 import type { TransportHandlers } from '../transport/index.ts'
@@ -196,6 +197,20 @@ export class Msgtrans<
     const server = this.#server
     this.#server = undefined
     await server?.stop(deadlineMs)
+  }
+
+  /**
+   * Lame-duck shutdown: stop accepting, tell clients (E_DRAINING notice) to reconnect
+   * elsewhere, finish in-flight requests, close sessions, all within `deadlineMs`
+   * (config `drainTimeout`, 30 s). See RELIABILITY.md.
+   *
+   * @example
+   * process.on('SIGTERM', () => app.drain(10_000))
+   */
+  async drain(deadlineMs?: number): Promise<DrainResult | undefined> {
+    const server = this.#server
+    this.#server = undefined
+    return server?.drain(deadlineMs)
   }
 
   /** Bound ports (after listen). */

@@ -11,6 +11,9 @@ import {
 } from '../transport/index.ts'
 import type { ResolvedConfig } from './config.ts'
 import { dispatchPacket, type Runtime } from './dispatch.ts'
+import { drainServer, type DrainResult } from './drain.ts'
+import { Guards } from './guards.ts'
+import { then } from './maybe-async.ts'
 import { TopicRegistry, type PublishResult } from './pubsub.ts'
 import { Session, type SessionHost } from './session.ts'
 import type { AppState } from './state.ts'
@@ -23,12 +26,19 @@ export class Server implements SessionHost, Runtime {
   readonly listeners: TransportListener[] = []
   readonly #byConn = new Map<Connection, Session>()
   readonly #closedWaiters = new Set<() => void>()
+  /** Limits, auth, rate limits, idle timeouts, in-flight bounds (src/app/guards.ts). */
+  readonly guards: Guards
 
   constructor(
     readonly state: AppState,
     readonly config: ResolvedConfig,
   ) {
     this.native = loadNative()
+    this.guards = new Guards(config, state)
+  }
+
+  get inflight() {
+    return this.guards.inflight
   }
 
   get requestTimeout() {
@@ -47,7 +57,13 @@ export class Server implements SessionHost, Runtime {
   /** Starts the configured listeners. */
   start(): void {
     const c = this.config
-    const settings = { limits: c.limits, maxQueuedBytes: c.maxQueuedBytes, log: c.log }
+    const settings = {
+      limits: c.limits,
+      maxQueuedBytes: c.maxQueuedBytes,
+      log: c.log,
+      admitUpgrade: this.guards.upgrade,
+      upgradeTimeout: c.upgradeTimeout,
+    }
     const handlers = this.handlers()
     try {
       if (c.tcp) this.listeners.push(listenTcp(c.tcp, handlers, settings))
@@ -64,6 +80,7 @@ export class Server implements SessionHost, Runtime {
     this.state.pushes.get(route)?.biz ?? this.state.routes.get(route)?.biz ?? 0
 
   subscribe(session: Session, topic: string): boolean {
+    this.guards.checkSubscribe(session, topic)
     return this.topics.subscribe(topic, session)
   }
 
@@ -98,7 +115,8 @@ export class Server implements SessionHost, Runtime {
     if (typeof topic !== 'string' || topic.length === 0 || topic.length > 256) {
       throw new MsgtransError(ErrorCode.validation, 'topic must be a string of 1..256 characters')
     }
-    return { ok: name === '$subscribe' ? session.subscribe(topic) : session.unsubscribe(topic), topic }
+    if (name === '$unsubscribe') return { ok: session.unsubscribe(topic), topic }
+    return then(this.guards.authorizeTopic(session, topic, 'subscribe'), () => ({ ok: session.subscribe(topic), topic }))
   }
 
   reportError(session: Session, error: Error, code: string, packet?: Packet, route?: string): void {
@@ -126,6 +144,7 @@ export class Server implements SessionHost, Runtime {
       })
     }
     this.stopListeners(true)
+    this.guards.stop()
   }
 
   /** Transport callbacks; also what an outside server drives in mounted mode (src/http). */
@@ -134,23 +153,37 @@ export class Server implements SessionHost, Runtime {
       open: (conn) => this.#open(conn),
       packet: (conn, packet) => {
         const s = this.#byConn.get(conn)
-        if (s) dispatchPacket(this, s, packet)
+        if (s) this.guards.packet(s, packet, this.#dispatch)
       },
       close: (conn, code, reason) => this.#close(conn, code, reason),
     }
   }
 
+  #dispatch = (s: Session, packet: Packet): void => dispatchPacket(this, s, packet)
+
+  /**
+   * Lame duck: stops accepting, tells every client (E_DRAINING notice) to reconnect
+   * elsewhere, lets in-flight handlers finish, closes each session once it is idle and
+   * whatever is left at the deadline.
+   */
+  drain(deadlineMs = this.config.drainTimeout): Promise<DrainResult> {
+    return drainServer(this, deadlineMs)
+  }
+
   #open(conn: Connection): void {
+    if (!this.guards.admit(conn)) return
     const id = this.native.sessions.insert({ owner: 0, transport: TransportKind[conn.transport], tag: 0 })
     const session = new Session(id, conn, this)
     this.sessions.set(id, session)
     this.#byConn.set(conn, session)
+    this.guards.opened(session, (conn as { admission?: { identity?: unknown } }).admission?.identity)
     const ctx = this.baseContext(session)
     for (const hook of this.state.onOpen) runHook(this.config.log, () => hook(ctx))
   }
 
   #close(conn: Connection, code: number, reason: string): void {
     const session = this.#byConn.get(conn)
+    this.guards.closed(conn, session)
     if (!session) return
     this.#byConn.delete(conn)
     this.sessions.delete(session.id)

@@ -40,6 +40,8 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
   /** Free-form per-session state. */
   readonly data = {} as Data
   readonly topics = new Set<string>()
+  /** What `authenticate` returned for this peer (undefined without auth). */
+  auth: unknown = undefined
   /** Requests this server sent to the peer, awaiting responses. */
   readonly pending: PendingRequests
   readonly #ids = new MessageIdCounter()

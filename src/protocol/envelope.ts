@@ -32,6 +32,26 @@ export const ErrorCode = {
   decompress: 'E_DECOMPRESS',
   /** The server is shutting down. */
   shutdown: 'E_SHUTDOWN',
+  /** Notice: the server is draining (lame duck); reconnect elsewhere. */
+  draining: 'E_DRAINING',
+  /** Authentication missing or refused; the connection is closed. */
+  unauthorized: 'E_UNAUTHORIZED',
+  /** The connection did not authenticate within the deadline. */
+  authTimeout: 'E_AUTH_TIMEOUT',
+  /** Authenticated, but not allowed to use this route or topic. */
+  forbidden: 'E_FORBIDDEN',
+  /** Too many packets for the session's or route's token bucket. */
+  rateLimited: 'E_RATE_LIMITED',
+  /** A limit on connections or in-flight requests was reached; retry later. */
+  overloaded: 'E_OVERLOADED',
+  /** The session holds the maximum number of subscriptions. */
+  tooManySubscriptions: 'E_TOO_MANY_SUBSCRIPTIONS',
+  /** Too many requests awaiting responses on one connection. */
+  tooManyPending: 'E_TOO_MANY_PENDING',
+  /** Close reason: outbound queue over its bound (the peer reads too slowly). */
+  slowConsumer: 'E_SLOW_CONSUMER',
+  /** Close reason: nothing received within the idle timeout. */
+  idle: 'E_IDLE',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 

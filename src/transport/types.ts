@@ -30,6 +30,13 @@ export interface TransportSettings {
   maxQueuedBytes: number
   /** Called with a reason whenever a connection is closed for bad input. */
   log(message: string): void
+  /**
+   * Asked before a WebSocket upgrade: a Response refuses it (sent as is); any other value
+   * rides on the connection as `admission` (e.g. the identity from upgrade-time auth).
+   */
+  admitUpgrade?(req: Request, remoteAddress: string): unknown
+  /** Ms an HTTP connection may idle before its upgrade completes (slowloris bound). */
+  upgradeTimeout?: number
 }
 
 /** A listening transport. */

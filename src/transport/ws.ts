@@ -28,8 +28,15 @@ export class WsConnection implements Connection {
   readonly transport = 'ws' as const
   ws!: ServerWebSocket<WsConnection>
   closed = false
+  /** What the upgrade gate returned (settings.admitUpgrade). */
+  admission: unknown = undefined
+  /** Our reason when we closed it (a slow consumer is cut without a close frame). */
+  closeReason = ''
 
-  constructor(readonly remoteAddress: string) {}
+  constructor(
+    readonly remoteAddress: string,
+    readonly maxQueuedBytes = Infinity,
+  ) {}
 
   get bufferedAmount(): number {
     return this.ws.getBufferedAmount()
@@ -37,6 +44,10 @@ export class WsConnection implements Connection {
 
   write(packet: Uint8Array): SendResult {
     if (this.closed) return 'dropped'
+    if (this.ws.getBufferedAmount() + packet.length > this.maxQueuedBytes) {
+      this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
+      return 'dropped'
+    }
     const n = this.ws.sendBinary(packet, false)
     return n > 0 ? 'sent' : n === -1 ? 'queued' : 'dropped'
   }
@@ -45,6 +56,14 @@ export class WsConnection implements Connection {
     if (this.closed) return
     this.closed = true
     this.ws.close(code, reason.slice(0, 120))
+  }
+
+  /** Closes now, without waiting for queued bytes. */
+  abort(_code: number, reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    this.closeReason = reason
+    this.ws.terminate()
   }
 }
 
@@ -66,14 +85,13 @@ export function listenWs(
     hostname: opts.hostname ?? '0.0.0.0',
     port: opts.port,
     reusePort: opts.reusePort,
+    idleTimeout: Math.min(255, Math.max(1, Math.ceil((settings.upgradeTimeout ?? 10_000) / 1000))),
     fetch(req, srv) {
       if (req.headers.get('upgrade')?.toLowerCase() === 'websocket' && pathMatches(opts.path, req)) {
-        const offered = req.headers.get('sec-websocket-protocol') ?? ''
-        const echo = offered.split(',').some((p) => p.trim() === SUBPROTOCOL)
-        const conn = new WsConnection(srv.requestIP(req)?.address ?? '')
-        const headers = echo ? { 'Sec-WebSocket-Protocol': SUBPROTOCOL } : undefined
-        if (srv.upgrade(req, { data: conn, headers })) return undefined
-        return new Response('websocket upgrade failed', { status: 400 })
+        const ip = srv.requestIP(req)?.address ?? ''
+        const gate = settings.admitUpgrade?.(req, ip)
+        if (gate instanceof Promise) return gate.then((g) => upgrade(req, srv, ip, g, settings))
+        return upgrade(req, srv, ip, gate, settings)
       }
       if (opts.fetch) return opts.fetch(req, srv)
       return new Response('msgtrans: connect with a WebSocket', { status: 426 })
@@ -107,7 +125,7 @@ export function listenWs(
       },
       close(ws, code, reason) {
         ws.data.closed = true
-        handlers.close(ws.data, code, reason)
+        handlers.close(ws.data, ws.data.closeReason ? CloseCode.policy : code, ws.data.closeReason || reason)
       },
     },
   })
@@ -118,6 +136,23 @@ export function listenWs(
       void server.stop(closeActive)
     },
   }
+}
+
+function upgrade(
+  req: Request,
+  srv: Server<WsConnection>,
+  ip: string,
+  admission: unknown,
+  settings: TransportSettings,
+): Response | undefined {
+  if (admission instanceof Response) return admission
+  const offered = req.headers.get('sec-websocket-protocol') ?? ''
+  const echo = offered.split(',').some((p) => p.trim() === SUBPROTOCOL)
+  const conn = new WsConnection(ip, settings.maxQueuedBytes)
+  conn.admission = admission
+  const headers = echo ? { 'Sec-WebSocket-Protocol': SUBPROTOCOL } : undefined
+  if (srv.upgrade(req, { data: conn, headers })) return undefined
+  return new Response('websocket upgrade failed', { status: 400 })
 }
 
 function rejectFrame(
