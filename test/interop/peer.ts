@@ -29,16 +29,19 @@ export class RustPeer {
   }
 
   /** Starts `interop server`; resolves once it has accepted a probe on every port. */
-  static async server(opts: { tcp?: boolean; ws?: boolean; compress?: boolean } = {}) {
+  static async server(opts: { tcp?: boolean; ws?: boolean; quic?: boolean; compress?: boolean } = {}) {
     const args = ['server']
     if (opts.tcp ?? true) args.push('--tcp', '0')
     if (opts.ws ?? true) args.push('--ws', '0')
+    if (opts.quic) args.push('--quic', '0')
     // A free port picked by the peer can be taken before it binds: start again then.
     for (let attempt = 1; ; attempt++) {
       const peer = RustPeer.#spawn(args, opts.compress)
       try {
         const ready = await peer.waitFor((e) => e.ev === 'ready' || e.ev === 'fatal', 20_000)
-        if (ready.ev === 'ready') return Object.assign(peer, { ports: { tcp: ready.tcp, ws: ready.ws } })
+        if (ready.ev === 'ready') {
+          return Object.assign(peer, { ports: { tcp: ready.tcp, ws: ready.ws, quic: ready.quic } })
+        }
         throw new Error(`rust server failed: ${ready.error}`)
       } catch (err) {
         await peer.stop()
@@ -65,7 +68,7 @@ export class RustPeer {
     return new RustPeer(proc as Subprocess<'pipe', 'pipe', 'pipe'>)
   }
 
-  ports: { tcp?: number; ws?: number } = {}
+  ports: { tcp?: number; ws?: number; quic?: number } = {}
 
   /** Sends one command; resolves with its `done` line (error or not). */
   async command(cmd: Record<string, unknown>, timeoutMs = DEFAULT_WAIT_MS): Promise<PeerEvent> {
