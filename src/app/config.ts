@@ -1,5 +1,6 @@
 import { DEFAULT_LIMITS, type Limits } from '../protocol/index.ts'
 import type { WsOptions } from '../transport/index.ts'
+import type { QuicOptions } from '../transport/quic.ts'
 import type { Authenticate } from './auth.ts'
 import type { MaybePromise } from './maybe-async.ts'
 import type { RateLimitConfig } from './rate-limit.ts'
@@ -12,6 +13,11 @@ export interface MsgtransConfig {
   tcp?: { port: number; hostname?: string }
   /** Serve v1 over WebSocket (and HTTP beside it). */
   ws?: { port: number; hostname?: string; path?: string; fetch?: WsOptions['fetch'] }
+  /**
+   * Serve v1 over QUIC (node:quic, ALPN `msgtrans`); without cert/key a self-signed
+   * dev certificate is generated and its SHA-256 fingerprint logged. See docs/quic.md.
+   */
+  quic?: QuicOptions
   /** Wire limits checked from the header before allocation. */
   limits?: Partial<Limits>
   /** Outbound bytes queued per connection before it is closed as a slow consumer. */

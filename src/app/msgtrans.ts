@@ -214,9 +214,9 @@ export class Msgtrans<
   }
 
   /** Bound ports (after listen). */
-  get ports(): { tcp?: number; ws?: number } {
-    const out: { tcp?: number; ws?: number } = {}
-    for (const l of this.#running().listeners) if (l.transport !== 'quic') out[l.transport] = l.port
+  get ports(): { tcp?: number; ws?: number; quic?: number } {
+    const out: { tcp?: number; ws?: number; quic?: number } = {}
+    for (const l of this.#running().listeners) out[l.transport] = l.port
     return out
   }
 

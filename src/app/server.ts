@@ -10,6 +10,7 @@ import {
   type TransportListener,
 } from '../transport/index.ts'
 import type { ResolvedConfig } from './config.ts'
+import { listenQuic } from '../transport/quic.ts'
 import { dispatchPacket, type Runtime } from './dispatch.ts'
 import { drainServer, type DrainResult } from './drain.ts'
 import { Guards } from './guards.ts'
@@ -69,11 +70,12 @@ export class Server implements SessionHost, Runtime {
       if (c.tcp) this.listeners.push(listenTcp(c.tcp, handlers, settings))
       const ws = c.ws && { ...c.ws, fetch: c.ws.fetch ?? this.state.http }
       if (ws) this.listeners.push(listenWs(ws, handlers, settings))
+      if (c.quic) this.listeners.push(listenQuic(c.quic, handlers, settings))
     } catch (err) {
       this.stopListeners(true)
       throw err
     }
-    if (this.listeners.length === 0) throw new Error('msgtrans: configure at least one of tcp, ws')
+    if (this.listeners.length === 0) throw new Error('msgtrans: configure at least one of tcp, ws, quic')
   }
 
   bizOf = (route: string): number =>

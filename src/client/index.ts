@@ -1,13 +1,15 @@
 import { Client, type ClientOptions } from './client.ts'
 import { openTcpLink } from './tcp.ts'
 import { openWsLink } from './ws.ts'
+import { openQuicLink, type QuicLinkOptions } from './quic.ts'
 
 export { Client, type ClientOptions } from './client.ts'
 export type * from './types.ts'
 export { MsgtransError } from '../protocol/index.ts'
 
 /**
- * Connects to a msgtrans server: `tcp://host:port` (Bun), `ws://` or `wss://`.
+ * Connects to a msgtrans server: `tcp://host:port` (Bun), `ws://`, `wss://` or
+ * `quic://host:port` (Bun; trust with `ca`, `fingerprint` or `insecure`, see docs/quic.md).
  * Refused connects are retried for `connectTimeout` ms (default 5 s).
  *
  * @example
@@ -15,7 +17,10 @@ export { MsgtransError } from '../protocol/index.ts'
  * const history = await c.request('chat/history', { room: 'lobby' })
  * await c.close()
  */
-export async function connect<App = unknown>(url: string, options: ClientOptions = {}): Promise<Client<App>> {
+export async function connect<App = unknown>(
+  url: string,
+  options: ClientOptions & QuicLinkOptions = {},
+): Promise<Client<App>> {
   const client = new Client<App>(options)
   const events = { packet: client.receive, close: client.closedBy }
   const u = new URL(url)
@@ -27,5 +32,12 @@ export async function connect<App = unknown>(url: string, options: ClientOptions
   if (u.protocol === 'ws:' || u.protocol === 'wss:') {
     return client.attach(await openWsLink(url, client.limits, events, linkOpts))
   }
-  throw new TypeError(`msgtrans: unsupported URL scheme ${u.protocol} (use tcp://, ws:// or wss://)`)
+  if (u.protocol === 'quic:') {
+    const link = await openQuicLink(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port), client.limits, events, {
+      ...options,
+      ...linkOpts,
+    })
+    return client.attach(link)
+  }
+  throw new TypeError(`msgtrans: unsupported URL scheme ${u.protocol} (use tcp://, ws://, wss:// or quic://)`)
 }

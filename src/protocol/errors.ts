@@ -11,6 +11,8 @@ export type ProtocolErrorCode =
   | 'E_DECOMPRESSED_TOO_LARGE'
   | 'E_TEXT_FRAME'
   | 'E_FRAME_MISMATCH'
+  | 'E_EXTRA_STREAM'
+  | 'E_STREAM_RESET'
 
 /**
  * A violation of the v1 wire format by a peer. It ends that one connection.
