@@ -236,9 +236,11 @@ export class ReconnectingClient<App = unknown> {
     })
     void client.closed().then(({ code, reason }) => this.#lost(client, code, reason))
     for (const topic of this.#topics) client.subscribe(topic).catch(() => {})
+    // state listeners run before the queue is flushed: a re-join sent there goes first
+    this.#setState('open', {})
+    if (this.#client !== client) return
     this.#queue.flush()
     this.#startHeartbeat(client)
-    this.#setState('open', {})
   }
 
   #lost(client: Client, code: number, reason: string): void {
