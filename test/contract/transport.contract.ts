@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { z } from 'zod'
 import { connect, Msgtrans, type Client, type MsgtransConfig } from '../../src/index.ts'
+import { decodeErrorBody, isErrorExt, type Packet } from '../../src/protocol/index.ts'
 import { nextEvent, waitFor } from '../helpers/wait.ts'
 
 /** How a contract run reaches one transport of a running app. */
@@ -10,6 +11,11 @@ export interface TransportUnderTest {
   config: MsgtransConfig
   /** Client URL for a listening app. */
   url(app: ContractApp): string
+  /**
+   * Opens a raw connection, sends bytes that are not valid v1 for this transport and
+   * resolves, once the server has closed that connection, with the packets it sent.
+   */
+  sendGarbage?(app: ContractApp): Promise<Packet[]>
 }
 
 const Send = z.object({ room: z.string(), text: z.string().max(20) })
@@ -121,6 +127,14 @@ export function runTransportContract(t: TransportUnderTest): void {
       expect(err.message).toBe('kaboom')
       const missing = await c.request('nope' as never).catch((e) => e)
       expect(missing.code).toBe('E_NOT_FOUND')
+      expect(await c.request('admin/ping')).toBe('pong')
+    })
+
+    test.if(t.sendGarbage !== undefined)('bad input closes only that connection, with a notice', async () => {
+      const c = await open()
+      const packets = await t.sendGarbage!(app)
+      const notice = packets.find((p) => isErrorExt(p.ext))
+      expect(notice && decodeErrorBody(notice.payload).code).toBe('E_PROTOCOL')
       expect(await c.request('admin/ping')).toBe('pong')
     })
 
