@@ -5,6 +5,7 @@ import type { PublishResult } from './pubsub.ts'
 import type { StandardSchemaV1 } from './schema.ts'
 import { Server } from './server.ts'
 import type { DrainResult } from './drain.ts'
+import { serverStats, type ServerStats } from './stats.ts'
 import type { Session } from './session.ts'
 import { addRoute, emptyState, mergeState, type AppState, type HttpHandler } from './state.ts'
 import type { TransportHandlers } from '../transport/index.ts'
@@ -218,6 +219,11 @@ export class Msgtrans<
     const out: { tcp?: number; ws?: number; quic?: number } = {}
     for (const l of this.#running().listeners) out[l.transport] = l.port
     return out
+  }
+
+  /** Counts of live per-connection state: sessions, subscriptions, in-flight... (leak checks). */
+  get stats(): ServerStats {
+    return serverStats(this.#running())
   }
 
   /** Live sessions of this process by id. */
