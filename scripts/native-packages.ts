@@ -43,10 +43,19 @@ const version = values.version ?? JSON.parse(readFileSync(join(root, 'package.js
 const host = TARGETS.find((t) => t.os === process.platform && t.cpu === process.arch && t.libc === hostLibc())
 if (!values.all && !host) throw new Error(`no target for ${process.platform}-${process.arch}`)
 
+const failed: string[] = []
 for (const target of values.all ? TARGETS : [host!]) {
-  const lib = values['from-dev'] && target === host ? nativeLibraryPath({}) : build(target)
-  const dir = writePackage(target, lib, resolve(values.out!))
-  console.log(dir)
+  try {
+    const lib = values['from-dev'] && target === host ? nativeLibraryPath({}) : build(target)
+    console.log(writePackage(target, lib, resolve(values.out!)))
+  } catch (error) {
+    failed.push(target.zig)
+    console.error((error as Error).message)
+  }
+}
+if (failed.length > 0) {
+  console.error(`failed targets: ${failed.join(', ')}`)
+  process.exit(1)
 }
 
 function fileName(t: Target): string {

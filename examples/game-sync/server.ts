@@ -1,5 +1,5 @@
 // Runs the game-sync server: `bun examples/game-sync/server.ts` (TCP 7101, WebSocket 7102).
-// Also the entry compiled to one binary by `bun run compile:example` (see docs/distribution.md).
+// One binary: `bun src/build/cli.ts examples/game-sync/server.ts` (see docs/distribution.md).
 import { createGameApp } from './app.ts'
 
 const tcpPort = Number(process.env.TCP_PORT ?? 7101)

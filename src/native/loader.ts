@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { suffix } from 'bun:ffi'
 import { embeddedLibrary, openEmbedded } from './embedded.ts'
 import { openRaw, type RawLibrary } from './ffi.ts'
-import { platformLibrary } from './platform.ts'
+import { platformLibrary, platformPackageName } from './platform.ts'
 import { TsSessionTable } from './ts/session_table.ts'
 import type { NativeCore, SessionTableConfig } from './types.ts'
 import { ZigSessionTable } from './zig/session_table.ts'
@@ -63,7 +63,7 @@ export function openNativeLibrary(
   const path = existsSync(devPath) ? devPath : (platformLibrary() ?? devPath)
   try {
     if (existsSync(path)) return openRaw(path)
-    warnOnce(`${path} not found (run bash scripts/bootstrap.sh)`)
+    warnOnce(`${path} not found (install ${platformPackageName()} or see docs/distribution.md)`)
   } catch (error) {
     warnOnce(`${path} failed to load: ${(error as Error).message}`)
   }
