@@ -22,6 +22,7 @@ console.log(`iot-telemetry server: tcp ${app.ports.tcp}, ws ${app.ports.ws}, nat
 const dashboard = await connect<IotApp>(`ws://127.0.0.1:${app.ports.ws}`)
 const windows: WindowSummary[] = []
 dashboard.on('dashboard/window', (w) => windows.push(w as WindowSummary))
+await dashboard.request('$auth', { dashboard: 'ops', token: tokens.issue('dashboard:ops') })
 await dashboard.request('dashboard/watch')
 
 try {

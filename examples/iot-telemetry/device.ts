@@ -11,7 +11,7 @@ export interface DeviceOptions {
 }
 
 /**
- * A device's side: authenticates, then batches readings so that many small high-rate
+ * A device's side: authenticates (`$auth`), then batches readings so that many small high-rate
  * readings cost one packet (12 + 7·n bytes) per flush instead of one each.
  *
  * @example
@@ -38,7 +38,7 @@ export class Device {
   static async connect(url: string, id: string, token: string, options: DeviceOptions = {}): Promise<Device> {
     const client = await connect<IotApp>(url)
     try {
-      await client.request('device/auth', { device: id, token })
+      await client.request('$auth', { device: id, token })
     } catch (e) {
       await client.close()
       throw e

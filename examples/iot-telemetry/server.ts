@@ -1,6 +1,6 @@
 // Runs the telemetry server: `bun examples/iot-telemetry/server.ts` (TCP 7201, WebSocket 7202).
 // Device tokens are HMAC-SHA256(IOT_SECRET, deviceId); print one with
-// `bun examples/iot-telemetry/server.ts --token sensor-1`.
+// `bun examples/iot-telemetry/server.ts --token sensor-1` (a dashboard's: `--token dashboard:ops`).
 import { createIotApp } from './app.ts'
 import { DeviceTokens } from './tokens.ts'
 
