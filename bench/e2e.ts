@@ -1,0 +1,205 @@
+/**
+ * End-to-end load benchmark (issue 5): the msgtrans server against raw Bun baselines
+ * measured in the same run, server pinned to CPU 0, Rust load generator on CPU 1.
+ *
+ *   bun bench/e2e.ts                  full run  -> bench/results/e2e.json + e2e.md
+ *   BENCH_TINY=1 bun bench/e2e.ts     ~1 s per scenario, few connections -> e2e-tiny.*
+ *   options: --tiny, --out DIR, --only name1,name2
+ *
+ * Exits non-zero when a run fails (no report, or a server that did not start).
+ */
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { loadgenBinary, loadgenKey } from './loadgen/bin.ts'
+import { canPin, runLoadgen, startServer, type LoadgenReport, type ServerKind } from './e2e-procs.ts'
+import { machineInfo, renderMarkdown, summarize, type RunSummary } from './e2e-report.ts'
+
+type LgArgs = Record<string, string | number>
+
+interface Run {
+  server: ServerKind
+  port: 'tcp' | 'ws'
+  args: LgArgs
+}
+
+/** A scenario: the msgtrans run, and optionally a baseline compared on `metric`. */
+export interface Scenario {
+  name: string
+  title: string
+  metric: 'msgs_per_s' | 'bytes_per_s'
+  /** Issue 5 target, as text and as a ratio when it is one. */
+  target: string
+  targetRatio?: number
+  subject: Run
+  baseline?: Run
+  /** Request/response: find the max, then run at this fraction of it at a fixed rate. */
+  fixedRateAt?: number
+}
+
+export interface ScenarioResult {
+  name: string
+  title: string
+  metric: Scenario['metric']
+  target: string
+  targetRatio: number | null
+  ratio: number | null
+  met: boolean | null
+  runs: RunSummary[]
+}
+
+const argv = process.argv.slice(2)
+const opt = (name: string) => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? argv[i + 1] : undefined
+}
+const tiny = process.env.BENCH_TINY === '1' || argv.includes('--tiny')
+const outDir = opt('out') ?? join(import.meta.dir, 'results')
+const only = opt('only')?.split(',')
+
+/** Full or tiny size of a knob. */
+const size = (full: number, small: number) => (tiny ? small : full)
+const timing = { duration: size(5, 1), warmup: size(1, 0.2) }
+const KiB = 1024
+
+function scenarios(): Scenario[] {
+  const echo = (transport: 'tcp' | 'ws', bytes: number, conns: number, depth: number): Run => ({
+    server: 'msgtrans',
+    port: transport,
+    args: { transport, mode: 'echo', route: 'echo', size: bytes, conns, depth, ...timing },
+  })
+  const raw = (transport: 'tcp' | 'ws', bytes: number, conns: number, depth: number): Run => ({
+    server: transport === 'tcp' ? 'raw-tcp' : 'raw-ws',
+    port: transport,
+    args: { transport, mode: 'raw', size: bytes, conns, depth, ...timing },
+  })
+  const vsRaw = (name: string, title: string, t: 'tcp' | 'ws', bytes: number, c: number, d: number) => ({
+    name,
+    title,
+    subject: echo(t, bytes, c, d),
+    baseline: raw(t, bytes, c, d),
+  })
+  return [
+    {
+      ...vsRaw('tcp-echo-64', 'TCP echo 64 B one-way, pipelined', 'tcp', 64, size(100, 4), size(16, 8)),
+      metric: 'msgs_per_s',
+      target: '>= 0.7x raw Bun.listen msgs/s',
+      targetRatio: 0.7,
+    },
+    {
+      name: 'tcp-rr-1k',
+      title: 'TCP request/response 1 KiB: max, then fixed rate at half',
+      metric: 'msgs_per_s',
+      target: 'p99 < 1 ms at half of max',
+      subject: {
+        server: 'msgtrans',
+        port: 'tcp',
+        args: { mode: 'rr', route: 'rr', size: KiB, conns: size(16, 4), depth: size(8, 4), ...timing },
+      },
+      fixedRateAt: 0.5,
+    },
+    {
+      ...vsRaw('tcp-transfer-64k', 'TCP transfer 64 KiB packets (echo)', 'tcp', 64 * KiB, size(8, 2), 4),
+      metric: 'bytes_per_s',
+      target: '>= 0.9x raw Bun.listen bytes/s',
+      targetRatio: 0.9,
+    },
+    {
+      ...vsRaw('tcp-transfer-1m', 'TCP transfer 1 MiB packets (echo)', 'tcp', 1024 * KiB, size(4, 1), 2),
+      metric: 'bytes_per_s',
+      target: '>= 0.9x raw Bun.listen bytes/s',
+      targetRatio: 0.9,
+    },
+    {
+      ...vsRaw('ws-echo-64', 'WebSocket echo 64 B', 'ws', 64, size(100, 4), size(16, 8)),
+      metric: 'msgs_per_s',
+      target: '>= 0.8x raw Bun.serve WebSocket msgs/s',
+      targetRatio: 0.8,
+    },
+    {
+      ...vsRaw('ws-echo-1k', 'WebSocket echo 1 KiB', 'ws', KiB, size(100, 4), size(16, 8)),
+      metric: 'msgs_per_s',
+      target: '>= 0.8x raw Bun.serve WebSocket msgs/s',
+      targetRatio: 0.8,
+    },
+    {
+      name: 'publish-1k',
+      title: `Publish 1 KiB to ${size(1000, 20)} subscribers (msgs = deliveries)`,
+      metric: 'msgs_per_s',
+      target: 'deliveries/s (no baseline)',
+      subject: {
+        server: 'msgtrans',
+        port: 'tcp',
+        args: { mode: 'publish', route: 'pub', size: KiB, subscribers: size(1000, 20), conns: 1, depth: 16, ...timing },
+      },
+    },
+  ]
+}
+
+/** One load generator run against a fresh server process. */
+async function measure(bin: string, run: Run, pin: boolean, extra: LgArgs = {}): Promise<LoadgenReport> {
+  const server = await startServer(run.server, pin)
+  try {
+    const port = server[run.port]
+    if (!port) throw new Error(`${run.server} has no ${run.port} port`)
+    return await runLoadgen(bin, { ...run.args, ...extra, port }, server.pid, pin)
+  } finally {
+    await server.stop()
+  }
+}
+
+async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<ScenarioResult> {
+  const runs: RunSummary[] = []
+  const subject = await measure(bin, s.subject, pin)
+  runs.push(summarize('msgtrans', s.subject.server, subject, 'closed loop'))
+  if (s.fixedRateAt !== undefined) {
+    const rate = Math.max(1, Math.round(subject.msgs_per_s * s.fixedRateAt))
+    const fixed = await measure(bin, s.subject, pin, { rate, depth: 1024 })
+    runs.push(summarize('msgtrans', s.subject.server, fixed, `fixed ${rate}/s`))
+  }
+  let ratio: number | null = null
+  if (s.baseline) {
+    const base = await measure(bin, s.baseline, pin)
+    runs.push(summarize('baseline', s.baseline.server, base, 'closed loop'))
+    ratio = base[s.metric] > 0 ? subject[s.metric] / base[s.metric] : null
+  }
+  const fixedP99 = runs[1]?.latency_us?.p99
+  const met =
+    s.targetRatio !== undefined && ratio !== null
+      ? ratio >= s.targetRatio
+      : s.fixedRateAt !== undefined && fixedP99 !== undefined
+        ? fixedP99 < 1000
+        : null
+  return { name: s.name, title: s.title, metric: s.metric, target: s.target, targetRatio: s.targetRatio ?? null, ratio, met, runs }
+}
+
+async function main() {
+  const bin = loadgenBinary()
+  const pin = canPin()
+  if (!pin) console.warn('e2e: taskset or a second CPU is missing; running unpinned')
+  const started = new Date().toISOString()
+  const results: ScenarioResult[] = []
+  for (const s of scenarios()) {
+    if (only && !only.includes(s.name)) continue
+    console.error(`e2e: ${s.name} ...`)
+    const r = await runScenario(bin, s, pin)
+    for (const run of r.runs) {
+      console.error(`  ${run.role} ${run.server} ${run.phase}: ${Math.round(run.msgs_per_s)} msgs/s, p99 ${run.latency_us?.p99} µs`)
+    }
+    results.push(r)
+  }
+  const name = tiny ? 'e2e-tiny' : 'e2e'
+  const command = `${tiny ? 'BENCH_TINY=1 ' : ''}bun bench/e2e.ts ${argv.join(' ')}`.trim()
+  const machine = await machineInfo(pin)
+  const doc = { name, tiny, command, started, finished: new Date().toISOString(), machine, loadgen: { key: loadgenKey(), path: bin }, timing, scenarios: results }
+  await mkdir(outDir, { recursive: true })
+  await Bun.write(join(outDir, `${name}.json`), JSON.stringify(doc, null, 2) + '\n')
+  await Bun.write(join(outDir, `${name}.md`), renderMarkdown(doc))
+  console.error(`e2e: wrote ${join(outDir, `${name}.json`)} and .md`)
+}
+
+if (import.meta.main) {
+  await main().catch((err) => {
+    console.error(`e2e: ${err?.stack ?? err}`)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,28 @@
+/**
+ * The msgtrans side of the e2e benchmark, built with the public DSL the way a user would:
+ *   echo  (one-way, raw bytes)  -> sends the body back on route "echo"
+ *   rr    (request, raw bytes)  -> answers with the body
+ *   pub   (one-way, raw bytes)  -> publishes the body to topic "bench" (route "bench/msg")
+ * Subscribers join with the built-in `$subscribe` request.
+ *
+ * Prints one JSON line {"ready":true,"tcp":port,"ws":port,"pid":pid,"native":...} once listening.
+ */
+import { Msgtrans } from '../../src/index.ts'
+
+export const TOPIC = 'bench'
+
+export function createEchoApp() {
+  return new Msgtrans({ tcp: { port: 0, hostname: '127.0.0.1' }, ws: { port: 0, hostname: '127.0.0.1' } })
+    .message('echo', { codec: 'raw' }, ({ body, session }) => {
+      session.send('echo', body)
+    })
+    .request('rr', { codec: 'raw' }, ({ body }) => body)
+    .message('pub', { codec: 'raw' }, ({ body, publish }) => {
+      publish(TOPIC, 'bench/msg', body)
+    })
+}
+
+if (import.meta.main) {
+  const app = await createEchoApp().listen()
+  console.log(JSON.stringify({ ready: true, ...app.ports, pid: process.pid, native: app.native.kind }))
+}

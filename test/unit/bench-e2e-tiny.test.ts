@@ -1,0 +1,71 @@
+/**
+ * Runs the e2e load benchmark in tiny mode (BENCH_TINY=1: ~1 s per scenario, few
+ * connections) so the harness, the Rust load generator and the baseline servers cannot
+ * rot. Asserts the report's shape and that every run moved messages without errors;
+ * never a throughput or latency threshold (this box is shared and noisy).
+ */
+import { describe, expect, test } from 'bun:test'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadgenBinary } from '../../bench/loadgen/bin.ts'
+
+const root = join(import.meta.dir, '..', '..')
+const SCENARIOS = ['tcp-echo-64', 'tcp-rr-1k', 'tcp-transfer-64k', 'tcp-transfer-1m', 'ws-echo-64', 'ws-echo-1k', 'publish-1k']
+/** Building the load generator cold takes about a minute; the tiny run about 30 s. */
+const TIMEOUT_MS = 240_000
+
+describe('bench/e2e.ts tiny mode', () => {
+  test(
+    'writes e2e-tiny.json and .md with nonzero counts for every scenario',
+    async () => {
+      loadgenBinary()
+      const out = mkdtempSync(join(tmpdir(), 'msgtrans-e2e-'))
+      try {
+        const proc = Bun.spawn([process.execPath, 'bench/e2e.ts', '--out', out], {
+          cwd: root,
+          env: { ...process.env, BENCH_TINY: '1' },
+          stdout: 'pipe',
+          stderr: 'pipe',
+        })
+        const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited])
+        if (code !== 0) console.error(stderr)
+        expect(code).toBe(0)
+        const doc = JSON.parse(readFileSync(join(out, 'e2e-tiny.json'), 'utf8'))
+        expect(doc.tiny).toBe(true)
+        expect(doc.machine.cores).toBeGreaterThan(0)
+        expect(doc.scenarios.map((s: { name: string }) => s.name)).toEqual(SCENARIOS)
+        for (const s of doc.scenarios) checkScenario(s)
+        const md = readFileSync(join(out, 'e2e-tiny.md'), 'utf8')
+        for (const name of SCENARIOS) expect(md).toContain(`| ${name} |`)
+      } finally {
+        rmSync(out, { recursive: true, force: true })
+      }
+    },
+    TIMEOUT_MS,
+  )
+})
+
+function checkScenario(s: any) {
+  const baselined = s.name !== 'tcp-rr-1k' && s.name !== 'publish-1k'
+  expect(s.runs.length).toBe(s.name === 'tcp-rr-1k' ? 2 : baselined ? 2 : 1)
+  if (baselined) expect(s.ratio).toBeGreaterThan(0)
+  for (const run of s.runs) {
+    const r = run.loadgen
+    expect(r.tool).toBe('msgtrans-loadgen')
+    expect(r.msgs).toBeGreaterThan(0)
+    expect(r.msgs_per_s).toBeGreaterThan(0)
+    expect(r.bytes_per_s).toBeGreaterThan(0)
+    expect(r.errors.total).toBe(0)
+    for (const k of ['p50', 'p99', 'p999', 'max']) expect(r.latency_us[k]).toBeGreaterThan(0)
+    expect(r.loadgen_cpu.cpu_s).toBeGreaterThanOrEqual(0)
+    expect(r.server_cpu.pid).toBeGreaterThan(0)
+    expect(typeof r.server_cpu.cpu_s).toBe('number')
+  }
+  if (s.name === 'tcp-rr-1k') {
+    const fixed = s.runs[1].loadgen
+    expect(fixed.latency_from).toBe('intended_send')
+    expect(fixed.config.rate).toBeGreaterThan(0)
+    expect(fixed.send_lateness_us.p50).toBeGreaterThan(0)
+  }
+}
