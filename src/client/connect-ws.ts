@@ -8,7 +8,10 @@ import { openWsLink } from './ws.ts'
  * @example
  * const c = await connectWs<typeof app>('ws://127.0.0.1:7002')
  */
-export async function connectWs<App = unknown>(url: string, options: ClientOptions = {}): Promise<Client<App>> {
+export async function connectWs<App = unknown>(
+  url: string,
+  options: ClientOptions = {},
+): Promise<Client<App>> {
   const u = new URL(url)
   if (u.protocol !== 'ws:' && u.protocol !== 'wss:') {
     throw new TypeError(`msgtrans: unsupported URL scheme ${u.protocol} here (use ws:// or wss://)`)

@@ -1,9 +1,25 @@
-import { ErrorCode, MsgtransError, routeName, type Packet, type SendOptions, type SendResult } from '../protocol/index.ts'
+import {
+  ErrorCode,
+  MsgtransError,
+  routeName,
+  type Packet,
+  type SendOptions,
+  type SendResult,
+} from '../protocol/index.ts'
 import { backoffDelay, type BackoffOptions } from './backoff.ts'
 import type { Client, ClientOptions } from './client.ts'
 import { connectWs } from './connect-ws.ts'
 import { OfflineQueue, type QueuedOp } from './offline-queue.ts'
-import type { BodyArgs, BodyOf, MessageRoutes, PushBody, PushNames, RawTarget, RequestRoutes, ResponseOfRoute } from './types.ts'
+import type {
+  BodyArgs,
+  BodyOf,
+  MessageRoutes,
+  PushBody,
+  PushNames,
+  RawTarget,
+  RequestRoutes,
+  ResponseOfRoute,
+} from './types.ts'
 
 type Key = string | number
 type PushHandler = (body: any, packet: Packet) => void
@@ -156,7 +172,8 @@ export class ReconnectingClient<App = unknown> {
         },
       }
       if (!this.#queue.push(op)) {
-        return reject(new MsgtransError(E_OFFLINE_QUEUE_FULL, `offline queue is full (${this.#queue.capacity})`))
+        const full = `offline queue is full (${this.#queue.capacity})`
+        return reject(new MsgtransError(E_OFFLINE_QUEUE_FULL, full))
       }
       timer = setTimeout(() => {
         this.#queue.remove(op)
@@ -292,9 +309,10 @@ export class ReconnectingClient<App = unknown> {
   #answer = (body: unknown, packet: Packet): unknown => {
     this.#seen()
     const name = routeName(packet.ext, packet.flags)
-    const fn =
-      (name !== undefined && this.#handlers.get(name)) || this.#handlers.get(packet.biz) || this.#handlers.get('*')
-    if (!fn) throw new MsgtransError(ErrorCode.notFound, `no client handler for ${name ?? `biz ${packet.biz}`}`)
+    const h = this.#handlers
+    const fn = (name !== undefined && h.get(name)) || h.get(packet.biz) || h.get('*')
+    const what = name ?? `biz ${packet.biz}`
+    if (!fn) throw new MsgtransError(ErrorCode.notFound, `no client handler for ${what}`)
     return fn(body, packet)
   }
 

@@ -10,7 +10,11 @@ export interface DocumentedApp {
     body: StandardSchemaV1 | undefined
     response: StandardSchemaV1 | undefined
   }>
-  readonly pushes: ReadonlyArray<{ name: string; biz: number | undefined; body: StandardSchemaV1 | undefined }>
+  readonly pushes: ReadonlyArray<{
+    name: string
+    biz: number | undefined
+    body: StandardSchemaV1 | undefined
+  }>
 }
 
 /** Options of the AsyncAPI document. */
@@ -115,7 +119,8 @@ function addRoute(doc: Doc, r: RouteLike): void {
 
 function addPush(doc: Doc, p: DocumentedApp['pushes'][number]): void {
   const id = `push.${channelId(p.name)}`
-  doc.channels[id] = { address: p.name, messages: { [`${id}.message`]: message(p.name, p.biz, schemaOf(p.body, 'output')) } }
+  const payload = schemaOf(p.body, 'output')
+  doc.channels[id] = { address: p.name, messages: { [`${id}.message`]: message(p.name, p.biz, payload) } }
   doc.operations[id] = {
     action: 'send',
     summary: `Push "${p.name}" (one-way, to a session or to every subscriber of a topic)`,
@@ -125,7 +130,7 @@ function addPush(doc: Doc, p: DocumentedApp['pushes'][number]): void {
 }
 
 function message(name: string, biz: number | undefined, payload: JsonSchema): Doc {
-  const m: Doc = { name: name.replace(/[^\w.-]/g, '_'), title: name, contentType: 'application/json', payload }
+  const m: Doc = { name: channelId(name), title: name, contentType: 'application/json', payload }
   if (biz !== undefined) m['x-msgtrans-biz'] = biz
   return m
 }

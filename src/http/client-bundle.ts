@@ -15,7 +15,7 @@ export const browserStubs: BunPlugin = {
     build.onLoad({ filter: /.*/, namespace: 'msgtrans-stub' }, () => ({
       loader: 'js',
       contents:
-        'const no = () => { throw new Error("msgtrans: compressed payloads are not supported in the browser build") }\n' +
+        'const no = () => { throw new Error("msgtrans: no compressed payloads in the browser build") }\n' +
         'export default { deflateSync: no, inflateSync: no, zstdDecompressSync: no }\n',
     }))
   },

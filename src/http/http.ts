@@ -66,17 +66,22 @@ export function http(setup?: ((elysia: AnyElysia) => AnyElysia) | AnyElysia, opt
  */
 export function builtins(app: AnyApp, counters: AppCounters, opts: HttpOptions = {}): AnyElysia {
   const path = (p: string | false | undefined, d: string) => (p === false ? undefined : (p ?? d))
-  const [health, metrics, docs] = [path(opts.health, '/health'), path(opts.metrics, '/metrics'), path(opts.docs, '/docs')]
-  const [asyncapi, client] = [path(opts.asyncapi, '/asyncapi.json'), path(opts.client, '/msgtrans.js')]
+  const health = path(opts.health, '/health')
+  const metrics = path(opts.metrics, '/metrics')
+  const docs = path(opts.docs, '/docs')
+  const asyncapi = path(opts.asyncapi, '/asyncapi.json')
+  const client = path(opts.client, '/msgtrans.js')
   const hidden = { detail: { hide: true } }
   let e: AnyElysia = new Elysia({ name: 'msgtrans-http' })
   if (docs) {
     const info = { title: opts.info?.title ?? 'msgtrans app', version: opts.info?.version ?? '1.0.0' }
     const documentation = { ...opts.openapi?.documentation, info: { ...info, ...opts.info } }
     const mapJsonSchema = { zod: zodToOpenApi, ...opts.openapi?.mapJsonSchema }
-    e = e.use(openapi({ ...opts.openapi, path: docs, specPath: `${docs}/json`, documentation, mapJsonSchema }))
+    const specPath = `${docs}/json`
+    e = e.use(openapi({ ...opts.openapi, path: docs, specPath, documentation, mapJsonSchema }))
   }
-  if (health) e = e.get(health, () => ({ status: 'ok', sessions: sessionCount(app), uptime: uptime(counters) }), hidden)
+  const status = () => ({ status: 'ok', sessions: sessionCount(app), uptime: uptime(counters) })
+  if (health) e = e.get(health, status, hidden)
   if (metrics) {
     e = e.get(metrics, () => {
       const text = prometheusText(app, counters) + (opts.extraMetrics?.() ?? '')
@@ -86,7 +91,8 @@ export function builtins(app: AnyApp, counters: AppCounters, opts: HttpOptions =
   if (asyncapi) {
     e = e.get(asyncapi, ({ request }) => {
       const host = request.headers.get('host') ?? new URL(request.url).host
-      const servers = opts.asyncapiOptions?.servers ?? { ws: { host, protocol: 'ws', description: 'msgtrans v1 over WebSocket' } }
+      const description = 'msgtrans v1 over WebSocket'
+      const servers = opts.asyncapiOptions?.servers ?? { ws: { host, protocol: 'ws', description } }
       return asyncApiDocument(app, { ...opts.info, ...opts.asyncapiOptions, servers })
     }, hidden)
   }

@@ -22,7 +22,7 @@ export function toJsonSchema(schema: StandardSchemaV1 | undefined, io: 'input' |
   try {
     let out: JsonSchema
     if (std?.jsonSchema) out = std.jsonSchema[io]({ target: 'draft-07' })
-    else if (std?.vendor === 'zod') out = z.toJSONSchema(schema as z.ZodType, { target: 'draft-7', io }) as JsonSchema
+    else if (std?.vendor === 'zod') out = z.toJSONSchema(schema as z.ZodType, { target: 'draft-7', io })
     else return {}
     const { $schema: _dialect, ...rest } = out
     return rest

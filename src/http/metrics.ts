@@ -16,7 +16,8 @@ export class AppCounters {
   }
 }
 
-type Metric = [name: string, type: 'counter' | 'gauge', help: string, samples: Array<[labels: string, value: number]>]
+type Sample = [labels: string, value: number]
+type Metric = [name: string, type: 'counter' | 'gauge', help: string, samples: Sample[]]
 
 /**
  * Prometheus text exposition (format 0.0.4) of an app: live sessions by transport,
@@ -32,16 +33,18 @@ export function prometheusText(app: Msgtrans<any, any, any, any>, c: AppCounters
     sessions = app.sessions as ReadonlyMap<number, { transport: string }>
   } catch {} // not listening yet
   for (const s of sessions.values()) byTransport[s.transport] = (byTransport[s.transport] ?? 0) + 1
+  const perTransport = Object.entries(byTransport).map(([t, n]): Sample => [`{transport="${t}"}`, n])
   const mem = process.memoryUsage()
+  const uptime = (Date.now() - c.started) / 1000
   const metrics: Metric[] = [
-    ['msgtrans_sessions', 'gauge', 'Open sessions by transport.', Object.entries(byTransport).map(([t, n]) => [`{transport="${t}"}`, n])],
+    ['msgtrans_sessions', 'gauge', 'Open sessions by transport.', perTransport],
     ['msgtrans_connections_opened_total', 'counter', 'Connections opened.', [['', c.opened]]],
     ['msgtrans_connections_closed_total', 'counter', 'Connections closed.', [['', c.closed]]],
-    ['msgtrans_packets_received_total', 'counter', 'Inbound packets (before routing).', [['', c.packetsIn]]],
+    ['msgtrans_packets_received_total', 'counter', 'Inbound packets, before routing.', [['', c.packetsIn]]],
     ['msgtrans_routes', 'gauge', 'Registered message and request routes.', [['', app.routes.length]]],
-    ['msgtrans_http_requests_total', 'counter', 'HTTP requests served on the ws port.', [['', c.httpRequests]]],
+    ['msgtrans_http_requests_total', 'counter', 'HTTP requests on the ws port.', [['', c.httpRequests]]],
     ['process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.', [['', mem.rss]]],
-    ['process_uptime_seconds', 'gauge', 'Seconds since the HTTP plugin started.', [['', (Date.now() - c.started) / 1000]]],
+    ['process_uptime_seconds', 'gauge', 'Seconds since the HTTP plugin started.', [['', uptime]]],
   ]
   let out = ''
   for (const [name, type, help, samples] of metrics) {

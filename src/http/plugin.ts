@@ -14,7 +14,10 @@ export interface MountOptions {
 
 interface ElysiaSocket {
   data: object
-  raw: { sendBinary(data: Uint8Array, compress?: boolean): number; close(code?: number, reason?: string): void }
+  raw: {
+    sendBinary(data: Uint8Array, compress?: boolean): number
+    close(code?: number, reason?: string): void
+  }
   remoteAddress: string
 }
 
@@ -37,7 +40,8 @@ export function msgtrans(app: Msgtrans<any, any, any, any>, opts: MountOptions =
   return new Elysia({ name: 'msgtrans', seed: path }).ws(path, {
     upgrade({ request, set }) {
       const offered = request.headers.get('sec-websocket-protocol') ?? ''
-      if (offered.split(',').some((p) => p.trim() === SUBPROTOCOL)) set.headers['sec-websocket-protocol'] = SUBPROTOCOL
+      if (!offered.split(',').some((p) => p.trim() === SUBPROTOCOL)) return
+      set.headers['sec-websocket-protocol'] = SUBPROTOCOL
     },
     open(ws) {
       const sock = ws as unknown as ElysiaSocket
@@ -70,7 +74,8 @@ function onFrame(
 ): void {
   // Elysia parses text frames (JSON and all), so anything not bytes was text.
   if (!(message instanceof Uint8Array)) {
-    return reject(conn, new ProtocolError('E_TEXT_FRAME', 'text frames are not msgtrans packets'), CloseCode.unsupportedData, log)
+    const err = new ProtocolError('E_TEXT_FRAME', 'text frames are not msgtrans packets')
+    return reject(conn, err, CloseCode.unsupportedData, log)
   }
   let packet
   try {

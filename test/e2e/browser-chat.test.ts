@@ -81,7 +81,7 @@ test('chat page in Chromium talks to a Bun client, then survives a server restar
   // a second client, in Bun, typed from the server's type
   const bob = await connect<ChatApp>(`ws://127.0.0.1:${port}`)
   const got: ChatLine[] = []
-  bob.on('chat/message', (m) => got.push(m))
+  bob.on('chat/message', (m) => got.push(m as ChatLine)) // the example declares no body schema
   const joined = await bob.request('chat/join', { room: 'lobby', name: 'bob' })
   expect(joined.members.sort()).toEqual(['alice', 'bob'])
   await page.waitForSelector('#messages li.presence:has-text("bob joined")')
@@ -108,7 +108,7 @@ test('chat page in Chromium talks to a Bun client, then survives a server restar
 
   const carol = await connect<ChatApp>(`ws://127.0.0.1:${port}`)
   const carolGot: ChatLine[] = []
-  carol.on('chat/message', (m) => carolGot.push(m))
+  carol.on('chat/message', (m) => carolGot.push(m as ChatLine))
   await carol.request('chat/join', { room: 'lobby', name: 'carol' })
   // the queued line was flushed after the re-join, so the new server accepted and kept it
   await until(async () => {
