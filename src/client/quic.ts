@@ -44,7 +44,7 @@ export async function openQuicLink(
     alpn: opts.alpn ?? QUIC_ALPN,
     servername: opts.servername ?? (isIP(host) ? 'localhost' : host),
     handshakeTimeout: timeout,
-    keepAlive: opts.keepAlive ?? 10_000,
+    ...((opts.keepAlive ?? 10_000) > 0 ? { keepAlive: opts.keepAlive ?? 10_000 } : {}),
     transportParams: { maxIdleTimeout: opts.idleTimeout ?? 30_000 },
     ...trustOptions(opts),
   } as never)
@@ -56,7 +56,8 @@ export async function openQuicLink(
     session.destroy()
     throw err instanceof MsgtransError ? err : new MsgtransError('E_CONNECT', `quic handshake failed: ${(err as Error).message}`)
   }
-  const stream = (await session.createBidirectionalStream()) as unknown as StreamLike
+  const stream = (await session.createBidirectionalStream()) as unknown as StreamLike & { closed: Promise<void> }
+  stream.closed.catch(() => {}) // rejected on abrupt session ends; never leave it unhandled
   return new QuicLink(session, stream, limits, events, opts.maxQueuedBytes ?? 32 * 1024 * 1024)
 }
 

@@ -132,7 +132,7 @@ export function listenQuic(opts: QuicOptions, handlers: TransportHandlers, setti
     endpoint,
     alpn: [opts.alpn ?? QUIC_ALPN],
     sni: { '*': { keys: [identity.key], certs: [Buffer.from(identity.certPem)] } },
-    keepAlive: opts.keepAlive ?? 10_000,
+    ...keepAliveOption(opts.keepAlive ?? 10_000),
     transportParams: { maxIdleTimeout: opts.idleTimeout ?? 30_000 },
   } as never).catch((err: Error) => settings.log(`quic: listen failed: ${err.message}`))
   const port = endpoint.address?.port
@@ -161,6 +161,9 @@ function serveSession(
   const conn = new QuicConnection(session, settings, remoteOf(session))
   live.add(conn)
   session.onstream = (stream: QuicStream) => {
+    // node:quic rejects stream.closed when a session ends abruptly; unobserved it
+    // would surface as an unhandled rejection.
+    stream.closed.catch(() => {})
     if (conn.stream) {
       stream.destroy()
       return reject(conn, new ProtocolError('E_EXTRA_STREAM', 'a second stream was opened'), settings)
@@ -206,6 +209,11 @@ function reject(conn: QuicConnection, err: ProtocolError, settings: TransportSet
   settings.log(`quic ${conn.remoteAddress}: closing, ${err.message}`)
   conn.queue?.push(protocolErrorNotice(err))
   conn.close(CloseCode.protocolError, err.message)
+}
+
+/** node:quic's keepAlive (ms between PINGs); 0 leaves it out (no PINGs). */
+export function keepAliveOption(ms: number): { keepAlive?: number } {
+  return ms > 0 ? { keepAlive: ms } : {}
 }
 
 function remoteOf(session: QuicSession): string {

@@ -14,7 +14,7 @@ export interface RawQuicPeer {
 }
 
 /** Opens a session (no verification, ALPN msgtrans) and, unless told not to, its stream. */
-export async function rawQuic(port: number, opts: { stream?: boolean } = {}): Promise<RawQuicPeer> {
+export async function rawQuic(port: number, opts: { stream?: boolean; read?: boolean } = {}): Promise<RawQuicPeer> {
   const session = await connect(`127.0.0.1:${port}`, {
     alpn: QUIC_ALPN,
     servername: 'localhost',
@@ -30,7 +30,9 @@ export async function rawQuic(port: number, opts: { stream?: boolean } = {}): Pr
   )
   if (opts.stream ?? true) {
     stream = await session.createBidirectionalStream()
+    stream.closed.catch(() => {})
     const framer = new QuicFramer()
+    if (opts.read === false) return { session, stream, packets, ended, write: (b) => stream.writer.writeSync(b) }
     ended = (async () => {
       try {
         for await (const batch of stream) {
