@@ -176,6 +176,11 @@ function serveSession(
     handlers.open(conn)
     void pumpInbound(conn, stream, (p) => handlers.packet(conn, p), settings)
   }
+  session.opened.catch((err: Error) => {
+    // Handshake failures never reach the app; say why (ALPN is the usual one: msgtrans
+    // 1.0.x Rust clients offer none, which TLS for QUIC refuses, see docs/quic.md).
+    settings.log(`quic ${conn.remoteAddress}: handshake failed, ${err.message}`)
+  })
   const ended = () => {
     if (!live.delete(conn)) return
     conn.closed = true
