@@ -5,7 +5,7 @@
  * import { Msgtrans, connect } from 'msgtrans'
  */
 export * from './app/index.ts'
-export { connect, Client, type ClientOptions } from './client/index.ts'
+export { connect, Client, ReconnectingClient, type ClientOptions, type ReconnectOptions } from './client/index.ts'
 export type * from './client/types.ts'
 export {
   Compression,

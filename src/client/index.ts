@@ -6,6 +6,15 @@ import { openQuicLink, type QuicLinkOptions } from './quic.ts'
 export { Client, type ClientOptions } from './client.ts'
 export type * from './types.ts'
 export { MsgtransError } from '../protocol/index.ts'
+export {
+  ReconnectingClient,
+  E_OFFLINE_QUEUE_FULL,
+  type ReconnectOptions,
+  type ConnectionState,
+  type StateInfo,
+} from './reconnect.ts'
+export { connectWs } from './connect-ws.ts'
+export { backoffDelay, type BackoffOptions } from './backoff.ts'
 
 /**
  * Connects to a msgtrans server: `tcp://host:port` (Bun), `ws://`, `wss://` or
