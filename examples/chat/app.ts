@@ -10,6 +10,8 @@ export interface ChatLine {
 }
 
 const Room = z.string().min(1).max(64)
+const Line = z.object({ room: z.string(), from: z.string(), text: z.string(), at: z.number() })
+const Presence = z.object({ room: z.string(), name: z.string(), event: z.enum(['join', 'leave']) })
 const HISTORY_PER_ROOM = 100
 
 /**
@@ -28,8 +30,8 @@ export function createChatApp(config: MsgtransConfig) {
     history.set(line.room, lines)
   }
   return new Msgtrans(config)
-    .push('chat/message', { biz: 20 })
-    .push('chat/presence', { biz: 21 })
+    .push('chat/message', { biz: 20, body: Line })
+    .push('chat/presence', { biz: 21, body: Presence })
     .request(
       'chat/join',
       { biz: 10, body: z.object({ room: Room, name: z.string().min(1).max(32) }) },
@@ -69,7 +71,7 @@ export function createChatApp(config: MsgtransConfig) {
       const name = String(session.data.name ?? '')
       for (const room of session.topics) {
         members.get(room)?.delete(name)
-        publish(room, 'chat/presence', { room, name, event: 'leave' })
+        publish(room, 'chat/presence', { room, name, event: 'leave' }, { except: session })
       }
     })
 }

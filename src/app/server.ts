@@ -190,10 +190,12 @@ export class Server implements SessionHost, Runtime {
     this.#byConn.delete(conn)
     this.sessions.delete(session.id)
     this.native.sessions.remove(session.id)
-    this.topics.unsubscribeAll(session)
     session.pending.rejectAll(new MsgtransError(ErrorCode.closed, `connection closed (${code})`))
+    // Hooks still see session.topics (e.g. to tell a room someone left); the session is
+    // removed from them right after, so a publish from the hook skips it.
     const ctx = { ...this.baseContext(session), code, reason }
     for (const hook of this.state.onClose) runHook(this.config.log, () => hook(ctx))
+    this.topics.unsubscribeAll(session)
     for (const w of this.#closedWaiters) w()
     this.#closedWaiters.clear()
   }
