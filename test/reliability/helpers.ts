@@ -6,8 +6,8 @@ export const host = '127.0.0.1'
 
 /** A small app with the routes the hostile-case tests poke at. */
 export function reliabilityApp(config: MsgtransConfig = {}) {
-  let release: (() => void) | undefined
-  const gate = () => new Promise<void>((r) => (release = r))
+  const waiting: Array<() => void> = []
+  const gate = () => new Promise<void>((r) => void waiting.push(r))
   const app = new Msgtrans({
     tcp: { port: 0, hostname: host },
     ws: { port: 0, hostname: host },
@@ -26,7 +26,8 @@ export function reliabilityApp(config: MsgtransConfig = {}) {
     })
     .request('admin/secret', () => 'secret')
     .message('note', () => {})
-  return Object.assign(app, { release: () => release?.() })
+  /** Lets every `gated` request waiting now finish. */
+  return Object.assign(app, { release: () => waiting.splice(0).forEach((r) => r()) })
 }
 export type ReliabilityApp = ReturnType<typeof reliabilityApp>
 
