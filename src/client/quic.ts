@@ -1,5 +1,3 @@
-import { lookup } from 'node:dns/promises'
-import { isIP } from 'node:net'
 import { MsgtransError, ProtocolError, type Limits, type SendResult } from '../protocol/index.ts'
 import { QuicFramer, QuicWriteQueue } from '../protocol/quic-framer.ts'
 import { QUIC_ALPN, readStream, streamSink, type StreamLike } from '../protocol/quic-io.ts'
@@ -37,7 +35,12 @@ export async function openQuicLink(
   events: LinkEvents,
   opts: LinkOptions & QuicLinkOptions = {},
 ): Promise<ClientLink> {
-  const { connect } = await import('node:quic')
+  // Loaded lazily so the client bundle stays browser-safe (QUIC is Bun-only).
+  const [{ connect }, { lookup }, { isIP }] = await Promise.all([
+    import('node:quic'),
+    import('node:dns/promises'),
+    import('node:net'),
+  ])
   const ip = isIP(host) ? host : (await lookup(host)).address
   const timeout = opts.connectTimeout ?? 5_000
   const session = await connect(`${ip.includes(':') ? `[${ip}]` : ip}:${port}`, {
@@ -54,7 +57,12 @@ export async function openQuicLink(
     checkFingerprint(session, opts.fingerprint)
   } catch (err) {
     session.destroy()
-    throw err instanceof MsgtransError ? err : new MsgtransError('E_CONNECT', `quic handshake failed: ${(err as Error).message}`)
+    if (err instanceof MsgtransError) throw err
+    // node:quic hides a failed verification behind this message (docs/quic.md, defect 3).
+    const hint = /destroyed before it opened/.test(String((err as Error).message))
+      ? ' (is the server certificate trusted? pass ca, fingerprint or insecure)'
+      : ''
+    throw new MsgtransError('E_CONNECT', `quic handshake failed: ${(err as Error).message}${hint}`)
   }
   const stream = (await session.createBidirectionalStream()) as unknown as StreamLike & { closed: Promise<void> }
   stream.closed.catch(() => {}) // rejected on abrupt session ends; never leave it unhandled

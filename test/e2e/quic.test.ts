@@ -51,6 +51,7 @@ describe('quic: dev certificate and trust modes', () => {
     expect(wrong.code).toBe('E_TLS')
     const untrusted = await connect(url, { connectTimeout: 3_000 }).catch((e) => e)
     expect(untrusted.code).toBe('E_CONNECT')
+    expect(untrusted.message).toContain('pass ca, fingerprint or insecure')
   })
 
   test('insecure mode connects without verification', async () => {
