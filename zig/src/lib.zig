@@ -1,23 +1,77 @@
 //! The only file that exports symbols from libmsgtrans. Every export returns a status
-//! code (see status.zig) or a plain value; src/native/symbols.ts mirrors this list and a
-//! Bun test compares the two. Pointers are opaque to JS; handles are documented in
-//! session_table.zig.
+//! code (status.zig: 0 ok, negative failure) or a plain value, through the one mapping
+//! `status.code`; src/native/symbols.ts mirrors this list and a Bun test compares them.
+//! Pointers are opaque to JS. Shared instances (`*_attach`) live in process-wide
+//! registries so every Bun Worker of the process reaches the same one by id.
 const std = @import("std");
 const status = @import("status.zig");
-const session_table = @import("session_table.zig");
+const st = @import("session_table.zig");
+const bp = @import("buffer_pool.zig");
+const numa = @import("numa.zig");
+const queue = @import("queue.zig");
+const metrics = @import("metrics.zig");
 const registry = @import("registry.zig");
 
-const SessionTable = session_table.SessionTable;
-const Status = status.Status;
+const SessionTable = st.SessionTable;
+const BufferPool = bp.BufferPool;
+const WorkerQueue = queue.WorkerQueue;
+const Metrics = metrics.Metrics;
+const page = std.heap.page_allocator;
 
 pub const version_string: [:0]const u8 = "0.1.0";
 
-var tables: registry.Registry(SessionTable, session_table.Config) = .{};
+var tables: registry.Registry(SessionTable, st.Config, 16) = .{};
+var pools: registry.Registry(BufferPool, bp.Config, 16) = .{};
+var queues: registry.Registry(WorkerQueue, u32, 256) = .{};
+var metric_sets: registry.Registry(Metrics, void, 16) = .{};
 
-fn invalid() i32 {
-    return @intFromEnum(Status.invalid_argument);
+const invalid: i32 = @intFromEnum(status.Status.invalid_argument);
+
+/// Pool configuration as JS writes it (Uint32Array(14)).
+pub const PoolConfig = extern struct {
+    tiers: [bp.tier_count]bp.TierConfig,
+    node: i32,
+    populate: u32,
+};
+
+comptime {
+    std.debug.assert(@sizeOf(PoolConfig) == 56);
+    std.debug.assert(@sizeOf(bp.TierStats) == 72);
+    std.debug.assert(@sizeOf(metrics.Summary) == 64);
+    std.debug.assert(@sizeOf(numa.Placement) == 12);
 }
 
+fn make(comptime T: type, config: anytype, out: ?*usize) i32 {
+    const dest = out orelse return invalid;
+    const instance = page.create(T) catch return status.code(error.OutOfMemory);
+    instance.* = T.init(page, config) catch |err| {
+        page.destroy(instance);
+        return status.code(err);
+    };
+    dest.* = @intFromPtr(instance);
+    return 0;
+}
+
+fn free(comptime T: type, instance: ?*T) i32 {
+    const i = instance orelse return invalid;
+    i.deinit();
+    page.destroy(i);
+    return 0;
+}
+
+fn attach(reg: anytype, id: u32, config: anytype, out: ?*usize) i32 {
+    const dest = out orelse return invalid;
+    const instance = reg.attach(id, config) catch |err| return status.code(err);
+    dest.* = @intFromPtr(instance);
+    return 0;
+}
+
+fn value(result: anytype) i32 {
+    const v = result catch |err| return status.code(err);
+    return @intCast(v);
+}
+
+// ---- library ----
 export fn msgtrans_version() [*:0]const u8 {
     return version_string.ptr;
 }
@@ -26,28 +80,17 @@ export fn msgtrans_status_name(code: i32) [*:0]const u8 {
     return status.name(code).ptr;
 }
 
-fn tableConfig(initial: u32, max: u32, growth_percent: u32) session_table.Config {
-    return .{ .initial_capacity = initial, .max_capacity = max, .growth_percent = growth_percent };
+// ---- session table (handle layout: session_table.zig) ----
+fn tableConfig(initial: u32, max: u32, growth: u32) st.Config {
+    return .{ .initial_capacity = initial, .max_capacity = max, .growth_percent = growth };
 }
 
-/// Private table (tests, benchmarks). Writes the table pointer to `out`.
 export fn msgtrans_session_table_create(initial: u32, max: u32, growth: u32, out: ?*usize) i32 {
-    const dest = out orelse return invalid();
-    const allocator = std.heap.page_allocator;
-    const table = allocator.create(SessionTable) catch return status.code(error.OutOfMemory);
-    table.* = SessionTable.init(allocator, tableConfig(initial, max, growth)) catch |err| {
-        allocator.destroy(table);
-        return status.code(err);
-    };
-    dest.* = @intFromPtr(table);
-    return 0;
+    return make(SessionTable, tableConfig(initial, max, growth), out);
 }
 
 export fn msgtrans_session_table_destroy(table: ?*SessionTable) i32 {
-    const t = table orelse return invalid();
-    t.deinit();
-    std.heap.page_allocator.destroy(t);
-    return 0;
+    return free(SessionTable, table);
 }
 
 /// Process-wide table `id` (0..15), shared by every thread; first caller's config wins.
@@ -58,11 +101,7 @@ export fn msgtrans_session_table_attach(
     growth: u32,
     out: ?*usize,
 ) i32 {
-    const dest = out orelse return invalid();
-    const config = tableConfig(initial, max, growth);
-    const table = tables.attach(id, config) catch |err| return status.code(err);
-    dest.* = @intFromPtr(table);
-    return 0;
+    return attach(&tables, id, tableConfig(initial, max, growth), out);
 }
 
 export fn msgtrans_session_table_detach(id: u32) i32 {
@@ -71,32 +110,28 @@ export fn msgtrans_session_table_detach(id: u32) i32 {
 
 /// Returns the new handle (> 0) or a negative status.
 export fn msgtrans_session_insert(table: ?*SessionTable, owner: u32, transport: u32, tag: u32) i64 {
-    const t = table orelse return invalid();
-    const handle = t.insert(.{ .owner = owner, .transport = transport, .tag = tag }) catch |err|
-        return status.code(err);
+    const t = table orelse return invalid;
+    const info: st.Info = .{ .owner = owner, .transport = transport, .tag = tag };
+    const handle = t.insert(info) catch |err| return status.code(err);
     return @intCast(handle);
 }
 
-export fn msgtrans_session_lookup(
-    table: ?*SessionTable,
-    handle: u64,
-    out: ?*session_table.Info,
-) i32 {
-    const t = table orelse return invalid();
-    const dest = out orelse return invalid();
+export fn msgtrans_session_lookup(table: ?*SessionTable, handle: u64, out: ?*st.Info) i32 {
+    const t = table orelse return invalid;
+    const dest = out orelse return invalid;
     dest.* = t.lookup(handle) catch |err| return status.code(err);
     return 0;
 }
 
 /// Owner worker of a live session, or a negative status: the cheapest routing lookup.
 export fn msgtrans_session_owner(table: ?*SessionTable, handle: u64) i32 {
-    const t = table orelse return invalid();
+    const t = table orelse return invalid;
     const info = t.lookup(handle) catch |err| return status.code(err);
     return @intCast(info.owner & 0x7fff_ffff);
 }
 
 export fn msgtrans_session_remove(table: ?*SessionTable, handle: u64) i32 {
-    const t = table orelse return invalid();
+    const t = table orelse return invalid;
     return status.code(t.remove(handle));
 }
 
@@ -117,36 +152,252 @@ export fn msgtrans_session_record_io(
     inbound: u32,
     bytes: u32,
 ) i32 {
-    const t = table orelse return invalid();
+    const t = table orelse return invalid;
     return status.code(t.recordIo(handle, inbound != 0, bytes));
 }
 
-export fn msgtrans_session_stats(
-    table: ?*SessionTable,
-    handle: u64,
-    out: ?*session_table.Stats,
-) i32 {
-    const t = table orelse return invalid();
-    const dest = out orelse return invalid();
+export fn msgtrans_session_stats(table: ?*SessionTable, handle: u64, out: ?*st.Stats) i32 {
+    const t = table orelse return invalid;
+    const dest = out orelse return invalid;
     dest.* = t.stats(handle) catch |err| return status.code(err);
     return 0;
 }
 
-test {
-    _ = status;
-    _ = session_table;
-    _ = registry;
-    _ = @import("session_table_test.zig");
-    _ = @import("buffer_pool.zig");
-    _ = @import("buffer_pool_test.zig");
-    _ = @import("numa_test.zig");
-    _ = @import("queue.zig");
-    _ = @import("queue_test.zig");
-    _ = @import("metrics.zig");
+// ---- buffer pool (ref layout: buffer_pool.zig) ----
+fn poolConfig(config: ?*const PoolConfig) ?bp.Config {
+    const c = config orelse return null;
+    return .{ .tiers = c.tiers, .node = c.node, .populate = c.populate != 0 };
 }
 
-test "version is a C string" {
-    try std.testing.expectEqualStrings("0.1.0", std.mem.span(msgtrans_version()));
+export fn msgtrans_buffer_pool_create(config: ?*const PoolConfig, out: ?*usize) i32 {
+    return make(BufferPool, poolConfig(config) orelse return invalid, out);
+}
+
+export fn msgtrans_buffer_pool_destroy(pool: ?*BufferPool) i32 {
+    return free(BufferPool, pool);
+}
+
+export fn msgtrans_buffer_pool_attach(id: u32, config: ?*const PoolConfig, out: ?*usize) i32 {
+    return attach(&pools, id, poolConfig(config) orelse return invalid, out);
+}
+
+export fn msgtrans_buffer_pool_detach(id: u32) i32 {
+    return status.code(pools.detach(id));
+}
+
+/// Buffer ref (>= 0) with refcount 1, or a negative status (Full: tier at max).
+export fn msgtrans_buffer_acquire(pool: ?*BufferPool, size: u32) i64 {
+    const p = pool orelse return invalid;
+    return p.acquire(size) catch |err| status.code(err);
+}
+
+/// New refcount, or a negative status (Stale: the buffer is free).
+export fn msgtrans_buffer_retain(pool: ?*BufferPool, ref: u32) i32 {
+    const p = pool orelse return invalid;
+    return value(p.retain(ref));
+}
+
+/// Remaining refcount (0: back in the pool), or a negative status (Stale: double free).
+export fn msgtrans_buffer_release(pool: ?*BufferPool, ref: u32) i32 {
+    const p = pool orelse return invalid;
+    return value(p.release(ref));
+}
+
+/// Writes [base address, byte length] of a mapped slab.
+export fn msgtrans_buffer_slab(pool: ?*BufferPool, tier: u32, slab: u32, out: ?*[2]u64) i32 {
+    const p = pool orelse return invalid;
+    const dest = out orelse return invalid;
+    const info = p.slabInfo(tier, slab) catch |err| return status.code(err);
+    dest.* = .{ info.base, info.len };
+    return 0;
+}
+
+/// Address of the u32[tier_count][max_slabs] slab generation table (lives with the pool).
+export fn msgtrans_buffer_generations(pool: ?*BufferPool) usize {
+    const p = pool orelse return 0;
+    return @intFromPtr(&p.generations);
+}
+
+export fn msgtrans_buffer_stats(pool: ?*BufferPool, tier: u32, out: ?*bp.TierStats) i32 {
+    const p = pool orelse return invalid;
+    const dest = out orelse return invalid;
+    dest.* = p.stats(tier) catch |err| return status.code(err);
+    return 0;
+}
+
+/// Unmaps idle slabs above each tier's low-water mark; returns how many.
+export fn msgtrans_buffer_shrink(pool: ?*BufferPool) i32 {
+    const p = pool orelse return invalid;
+    return @intCast(p.shrink());
+}
+
+export fn msgtrans_buffer_tier_size(tier: u32) i32 {
+    if (tier >= bp.tier_count) return invalid;
+    return @intCast(bp.tier_sizes[tier]);
+}
+
+// ---- worker queues ----
+export fn msgtrans_queue_create(capacity: u32, out: ?*usize) i32 {
+    return make(WorkerQueue, capacity, out);
+}
+
+export fn msgtrans_queue_destroy(q: ?*WorkerQueue) i32 {
+    return free(WorkerQueue, q);
+}
+
+/// Queue of worker `id` (0..255), shared process-wide; first caller's capacity wins.
+export fn msgtrans_queue_attach(id: u32, capacity: u32, out: ?*usize) i32 {
+    return attach(&queues, id, capacity, out);
+}
+
+export fn msgtrans_queue_detach(id: u32) i32 {
+    return status.code(queues.detach(id));
+}
+
+/// 1: pushed and the owner was idle (wake it); 0: pushed; negative: Full etc.
+export fn msgtrans_queue_push(q: ?*WorkerQueue, handle: u64, buffer: u32, len: u32, flags: u32) i32 {
+    const wq = q orelse return invalid;
+    const msg: queue.Message = .{ .handle = handle, .buffer = buffer, .len = len, .flags = flags };
+    const edge = wq.push(msg) catch |err| return status.code(err);
+    return @intFromBool(edge);
+}
+
+/// Owner only, after a pop came back empty: 1 = may sleep until a sender wakes it,
+/// 0 = a message is in flight, keep draining.
+export fn msgtrans_queue_prepare_sleep(q: ?*WorkerQueue) i32 {
+    const wq = q orelse return invalid;
+    return @intFromBool(wq.prepareSleep());
+}
+
+/// Pops up to `max` messages into `out`; returns how many.
+export fn msgtrans_queue_pop_batch(q: ?*WorkerQueue, out: ?[*]queue.Message, max: u32) i32 {
+    const wq = q orelse return invalid;
+    const dest = out orelse return invalid;
+    return @intCast(wq.popBatch(dest[0..max]));
+}
+
+export fn msgtrans_queue_stats(q: ?*WorkerQueue, out: ?*queue.Stats) i32 {
+    const wq = q orelse return invalid;
+    const dest = out orelse return invalid;
+    dest.* = wq.stats();
+    return 0;
+}
+
+// ---- NUMA ----
+fn topology(root: ?[*]const u8, root_len: u32) status.Error!numa.Topology {
+    const path = if (root) |r| r[0..root_len] else "/sys";
+    return numa.load(if (path.len == 0) "/sys" else path);
+}
+
+/// Writes the topology under sysfs `root` (empty: /sys) as JSON; returns its length.
+export fn msgtrans_numa_topology_json(root: ?[*]const u8, root_len: u32, out: ?[*]u8, cap: u32) i32 {
+    const dest = out orelse return invalid;
+    const topo = topology(root, root_len) catch |err| return status.code(err);
+    var w: std.Io.Writer = .fixed(dest[0..cap]);
+    numa.writeJson(&topo, &w) catch return status.code(error.Full);
+    return @intCast(w.buffered().len);
+}
+
+/// `per_node` workers per node with a CPU each; returns how many placements.
+export fn msgtrans_numa_plan(
+    root: ?[*]const u8,
+    root_len: u32,
+    per_node: u32,
+    out: ?[*]numa.Placement,
+    max: u32,
+) i32 {
+    const dest = out orelse return invalid;
+    const topo = topology(root, root_len) catch |err| return status.code(err);
+    return value(numa.plan(&topo, per_node, dest[0..max]));
+}
+
+fn cpuSet(mask: [*]const u64, words: u32) status.Error!numa.CpuSet {
+    if (words == 0 or words > numa.max_cpus / 64) return error.InvalidArgument;
+    var set = numa.CpuSet.initEmpty();
+    for (mask[0..words], 0..) |word, w| {
+        var bits = word;
+        while (bits != 0) : (bits &= bits - 1) set.set(w * 64 + @ctz(bits));
+    }
+    return set;
+}
+
+/// Pins the calling thread to the CPUs in the bit mask, verified after the syscall.
+export fn msgtrans_numa_pin_cpus(mask: ?[*]const u64, words: u32) i32 {
+    const m = mask orelse return invalid;
+    return status.code(numa.pinThread(cpuSet(m, words) catch |err| return status.code(err)));
+}
+
+/// Writes the calling thread's CPU mask; returns how many CPUs it may use.
+export fn msgtrans_numa_affinity(out: ?[*]u64, words: u32) i32 {
+    const dest = out orelse return invalid;
+    if (words == 0 or words > numa.max_cpus / 64) return invalid;
+    const set = numa.currentAffinity() catch |err| return status.code(err);
+    for (dest[0..words], 0..) |*word, w| word.* = set.masks[w];
+    return @intCast(set.count());
+}
+
+export fn msgtrans_numa_current_cpu() i32 {
+    return value(numa.currentCpu());
+}
+
+/// Node of the (touched) page at `addr`.
+export fn msgtrans_numa_memory_node(addr: usize) i32 {
+    return value(numa.memoryNode(addr));
+}
+
+// ---- metrics ----
+export fn msgtrans_metrics_create(out: ?*usize) i32 {
+    return make(Metrics, {}, out);
+}
+
+export fn msgtrans_metrics_destroy(m: ?*Metrics) i32 {
+    return free(Metrics, m);
+}
+
+export fn msgtrans_metrics_attach(id: u32, out: ?*usize) i32 {
+    return attach(&metric_sets, id, {}, out);
+}
+
+export fn msgtrans_metrics_detach(id: u32) i32 {
+    return status.code(metric_sets.detach(id));
+}
+
+export fn msgtrans_counter_add(m: ?*Metrics, index: u32, delta: u64) i32 {
+    const set = m orelse return invalid;
+    return status.code(set.add(index, delta));
+}
+
+export fn msgtrans_counters_read(m: ?*Metrics, out: ?*[metrics.counter_slots]u64) i32 {
+    const set = m orelse return invalid;
+    set.readCounters(out orelse return invalid);
+    return 0;
+}
+
+export fn msgtrans_histogram_record(m: ?*Metrics, which: u32, ns: u64) i32 {
+    const set = m orelse return invalid;
+    const h = set.histogram(which) catch |err| return status.code(err);
+    h.record(ns);
+    return 0;
+}
+
+/// count, min, max, mean, p50, p90, p99, p99.9 in one call.
+export fn msgtrans_histogram_summary(m: ?*Metrics, which: u32, out: ?*metrics.Summary) i32 {
+    const set = m orelse return invalid;
+    const dest = out orelse return invalid;
+    const h = set.histogram(which) catch |err| return status.code(err);
+    dest.* = h.summary();
+    return 0;
+}
+
+export fn msgtrans_histogram_reset(m: ?*Metrics, which: u32) i32 {
+    const set = m orelse return invalid;
+    const h = set.histogram(which) catch |err| return status.code(err);
+    h.reset();
+    return 0;
+}
+
+test {
+    _ = @import("tests.zig");
 }
 
 test "exports report statuses, never crash" {
@@ -156,20 +407,20 @@ test "exports report statuses, never crash" {
     defer _ = msgtrans_session_table_destroy(t);
     const h = msgtrans_session_insert(t, 1, 2, 3);
     try std.testing.expect(h > 0);
-    var info: session_table.Info = undefined;
-    try std.testing.expectEqual(@as(i32, 0), msgtrans_session_lookup(t, @intCast(h), &info));
     try std.testing.expectEqual(@as(i32, 1), msgtrans_session_owner(t, @intCast(h)));
     try std.testing.expectEqual(@as(i32, 0), msgtrans_session_remove(t, @intCast(h)));
     try std.testing.expectEqual(@as(i32, -2), msgtrans_session_remove(t, @intCast(h)));
-    try std.testing.expectEqual(@as(i32, -4), msgtrans_session_lookup(null, 1, &info));
-    try std.testing.expectEqual(@as(i32, -4), msgtrans_session_table_create(9, 4, 100, &ptr));
-    var shared_a: usize = 0;
-    var shared_b: usize = 0;
-    const ok: i32 = 0;
-    try std.testing.expectEqual(ok, msgtrans_session_table_attach(7, 8, 64, 100, &shared_a));
-    try std.testing.expectEqual(ok, msgtrans_session_table_attach(7, 1, 2, 100, &shared_b));
-    try std.testing.expectEqual(shared_a, shared_b);
-    try std.testing.expectEqual(@as(i32, 0), msgtrans_session_table_detach(7));
-    try std.testing.expectEqual(@as(i32, 0), msgtrans_session_table_detach(7));
-    try std.testing.expectEqual(@as(i32, -1), msgtrans_session_table_detach(7));
+    try std.testing.expectEqual(invalid, msgtrans_session_lookup(null, 1, null));
+    try std.testing.expectEqual(invalid, msgtrans_session_table_create(9, 4, 100, &ptr));
+    try std.testing.expectEqual(invalid, msgtrans_buffer_pool_create(null, &ptr));
+    try std.testing.expectEqual(invalid, msgtrans_queue_push(null, 1, 0, 0, 0));
+    var a: usize = 0;
+    var b: usize = 0;
+    try std.testing.expectEqual(@as(i32, 0), msgtrans_queue_attach(200, 8, &a));
+    try std.testing.expectEqual(@as(i32, 0), msgtrans_queue_attach(200, 64, &b));
+    try std.testing.expectEqual(a, b);
+    try std.testing.expectEqual(@as(i32, 1), msgtrans_queue_push(@ptrFromInt(a), 7, 1, 2, 3));
+    try std.testing.expectEqual(@as(i32, 0), msgtrans_queue_detach(200));
+    try std.testing.expectEqual(@as(i32, 0), msgtrans_queue_detach(200));
+    try std.testing.expectEqual(@as(i32, -1), msgtrans_queue_detach(200));
 }

@@ -184,3 +184,37 @@ pub fn plan(topo: *const Topology, per_node: u32, out: []Placement) Error!usize 
     assert(n <= out.len);
     return n;
 }
+
+/// `{"nodes":[{"id":0,"cpus":[0,1],"distances":[10]}]}`, for the JS side.
+pub fn writeJson(topo: *const Topology, w: *std.Io.Writer) std.Io.Writer.Error!void {
+    try w.writeAll("{\"nodes\":[");
+    for (topo.slice(), 0..) |*node, i| {
+        if (i > 0) try w.writeByte(',');
+        try w.print("{{\"id\":{d},\"cpus\":[", .{node.id});
+        var it = node.cpus.iterator(.{});
+        var first = true;
+        while (it.next()) |cpu| : (first = false) {
+            try w.print("{s}{d}", .{ if (first) "" else ",", cpu });
+        }
+        try w.writeAll("],\"distances\":[");
+        for (node.distances[0..topo.count], 0..) |d, j| {
+            try w.print("{s}{d}", .{ if (j == 0) "" else ",", d });
+        }
+        try w.writeAll("]}");
+    }
+    try w.writeAll("]}");
+}
+
+test "topology json" {
+    var topo: Topology = .{};
+    var cpus = CpuSet.initEmpty();
+    cpus.set(0);
+    cpus.set(3);
+    topo.nodes[0] = .{ .id = 0, .cpus = cpus, .distances = [_]u8{10} ++ [_]u8{0} ** 63 };
+    topo.count = 1;
+    var buf: [128]u8 = undefined;
+    var w: std.Io.Writer = .fixed(&buf);
+    try writeJson(&topo, &w);
+    const want = "{\"nodes\":[{\"id\":0,\"cpus\":[0,3],\"distances\":[10]}]}";
+    try std.testing.expectEqualStrings(want, w.buffered());
+}

@@ -2,9 +2,12 @@
 //! flags). Any number of producers (other workers), one consumer (the owner); built on
 //! Vyukov's sequence-numbered ring so a push never blocks: it reports Full.
 //!
-//! Wake-up protocol: `push` returns true when it took the queue from empty to
-//! non-empty; only then does the sender nudge the owner (postMessage). The owner drains
-//! with `pop` until it reports empty, so an item pushed while it drains is never missed.
+//! Wake-up protocol (the owner never sleeps on work, a sender wakes it at most once):
+//! the owner drains with `pop` until null, then calls `prepareSleep`; it may sleep only
+//! when that returns true. `push` returns true when it found the owner idle and so
+//! must nudge it (postMessage). Counting items instead would lose a wake-up: producers
+//! publish claimed slots out of order, so the owner can see "empty" while a slot
+//! ahead of it is claimed but not yet written.
 const std = @import("std");
 const status = @import("status.zig");
 const Error = status.Error;
@@ -46,6 +49,8 @@ pub const WorkerQueue = struct {
     tail: std.atomic.Value(u64) align(64) = .init(0),
     head: std.atomic.Value(u64) align(64) = .init(0),
     count: std.atomic.Value(u64) align(64) = .init(0),
+    /// 1 while the owner may be asleep; starts idle so the first push wakes it.
+    idle: std.atomic.Value(u32) align(64) = .init(1),
     full: std.atomic.Value(u64) = .init(0),
     wakeups: std.atomic.Value(u64) = .init(0),
     pushed: std.atomic.Value(u64) = .init(0),
@@ -65,7 +70,7 @@ pub const WorkerQueue = struct {
         self.allocator.free(self.cells);
     }
 
-    /// Enqueues `msg`; true when the queue was empty (wake the owner), Full when at
+    /// Enqueues `msg`; true when the owner was idle and must be woken, Full when at
     /// capacity (the caller decides: drop, retry later or send another way).
     pub fn push(self: *WorkerQueue, msg: Message) Error!bool {
         var pos = self.tail.load(.monotonic);
@@ -74,7 +79,7 @@ pub const WorkerQueue = struct {
             const seq = cell.seq.load(.acquire);
             const dif = @as(i64, @bitCast(seq -% pos));
             if (dif == 0) {
-                pos = self.tail.cmpxchgWeak(pos, pos + 1, .monotonic, .monotonic) orelse break cell;
+                pos = self.tail.cmpxchgWeak(pos, pos + 1, .seq_cst, .monotonic) orelse break cell;
             } else if (dif < 0) {
                 _ = self.full.fetchAdd(1, .monotonic);
                 return error.Full;
@@ -85,9 +90,11 @@ pub const WorkerQueue = struct {
         cell.msg = msg;
         cell.seq.store(pos + 1, .release);
         _ = self.pushed.fetchAdd(1, .monotonic);
-        const edge = self.count.fetchAdd(1, .acq_rel) == 0;
-        if (edge) _ = self.wakeups.fetchAdd(1, .monotonic);
-        return edge;
+        _ = self.count.fetchAdd(1, .monotonic);
+        // Pairs with prepareSleep: either it sees our claim of `tail`, or we see its idle.
+        if (self.idle.load(.seq_cst) == 0 or self.idle.swap(0, .seq_cst) == 0) return false;
+        _ = self.wakeups.fetchAdd(1, .monotonic);
+        return true;
     }
 
     /// Dequeues the oldest message, or null when empty.
@@ -108,8 +115,19 @@ pub const WorkerQueue = struct {
         const msg = cell.msg;
         cell.seq.store(pos + self.mask + 1, .release);
         _ = self.popped.fetchAdd(1, .monotonic);
-        _ = self.count.fetchSub(1, .acq_rel);
+        _ = self.count.fetchSub(1, .monotonic);
         return msg;
+    }
+
+    /// Owner only, after `pop` returned null: true when it may sleep until a sender
+    /// wakes it; false when a message is on its way (keep draining, maybe yield first).
+    pub fn prepareSleep(self: *WorkerQueue) bool {
+        self.idle.store(1, .seq_cst);
+        if (self.tail.load(.seq_cst) == self.head.load(.monotonic)) return true;
+        // A claimed slot exists. Take the idle flag back unless a sender already did (it
+        // then wakes us once, harmlessly).
+        _ = self.idle.swap(0, .seq_cst);
+        return false;
     }
 
     /// Pops up to `out.len` messages; returns how many.
@@ -131,20 +149,26 @@ pub const WorkerQueue = struct {
     }
 };
 
-test "fifo, full, and the empty to non-empty edge" {
+test "fifo, full, and wake-ups only for an idle owner" {
     var q = try WorkerQueue.init(std.testing.allocator, 4);
     defer q.deinit();
+    const m: Message = .{ .handle = 0, .buffer = 0, .len = 0, .flags = 0 };
     try std.testing.expect(try q.push(.{ .handle = 1, .buffer = 10, .len = 5, .flags = 0 }));
     try std.testing.expect(!try q.push(.{ .handle = 2, .buffer = 11, .len = 5, .flags = 1 }));
-    _ = try q.push(.{ .handle = 3, .buffer = 0, .len = 0, .flags = 0 });
-    _ = try q.push(.{ .handle = 4, .buffer = 0, .len = 0, .flags = 0 });
-    try std.testing.expectError(error.Full, q.push(.{ .handle = 5, .buffer = 0, .len = 0, .flags = 0 }));
+    _ = try q.push(m);
+    _ = try q.push(m);
+    try std.testing.expectError(error.Full, q.push(m));
+    try std.testing.expect(!q.prepareSleep());
     var out: [8]Message = undefined;
     try std.testing.expectEqual(@as(usize, 4), q.popBatch(&out));
     try std.testing.expectEqual(@as(u64, 2), out[1].handle);
     try std.testing.expectEqual(@as(u32, 1), out[1].flags);
     try std.testing.expect(q.pop() == null);
-    try std.testing.expect(try q.push(.{ .handle = 6, .buffer = 0, .len = 0, .flags = 0 }));
+    try std.testing.expect(!try q.push(m)); // owner never said it sleeps
+    try std.testing.expect(q.pop() != null);
+    try std.testing.expect(q.prepareSleep());
+    try std.testing.expect(try q.push(m));
+    try std.testing.expect(!try q.push(m));
     const s = q.stats();
     try std.testing.expectEqual(@as(u64, 2), s.wakeups);
     try std.testing.expectEqual(@as(u64, 1), s.full);

@@ -5,10 +5,8 @@ const std = @import("std");
 const status = @import("status.zig");
 const Error = status.Error;
 
-pub const max_ids = 16;
-
-/// `T` must have `init(allocator, config) Error!T` and `deinit(*T)`.
-pub fn Registry(comptime T: type, comptime Config: type) type {
+/// `T` must have `init(allocator, config) Error!T` and `deinit(*T)`; ids are 0..max_ids-1.
+pub fn Registry(comptime T: type, comptime Config: type, comptime max_ids: u32) type {
     return struct {
         const Self = @This();
         const Entry = struct { instance: ?*T = null, refs: u32 = 0 };
@@ -67,7 +65,8 @@ test "attach shares one instance until the last detach" {
         }
         pub fn deinit(_: *@This()) void {}
     };
-    var reg: Registry(Counter, u32) = .{};
+    const max_ids = 16;
+    var reg: Registry(Counter, u32, max_ids) = .{};
     const a = try reg.attach(2, 5);
     const b = try reg.attach(2, 9);
     try std.testing.expectEqual(a, b);
