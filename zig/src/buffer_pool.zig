@@ -53,7 +53,8 @@ pub const Config = struct {
 
     pub fn validate(config: Config) Error!void {
         for (config.tiers) |t| {
-            if (t.max == 0 or t.initial > t.max or t.low_water > t.max) return error.InvalidArgument;
+            const bad = t.max == 0 or t.initial > t.max or t.low_water > t.max;
+            if (bad) return error.InvalidArgument;
             if (t.max > max_slabs * (1 << index_bits) / 2) return error.InvalidArgument;
         }
     }

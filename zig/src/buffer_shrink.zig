@@ -59,7 +59,12 @@ fn shrinkTier(self: *BufferPool, t: u32) u32 {
 }
 
 /// Relinks the kept buffers of `chain` and pushes them back with one CAS.
-fn returnChain(self: *BufferPool, tier: *bp.Tier, chain: u32, drop: *const [bp.max_slabs]bool) void {
+fn returnChain(
+    self: *BufferPool,
+    tier: *bp.Tier,
+    chain: u32,
+    drop: *const [bp.max_slabs]bool,
+) void {
     var first: u32 = 0;
     var last: ?bp.Ref = null;
     var cursor = chain;
@@ -67,7 +72,9 @@ fn returnChain(self: *BufferPool, tier: *bp.Tier, chain: u32, drop: *const [bp.m
         const ref = cursor - 1;
         cursor = self.metaOf(ref).next;
         if (drop[slabOf(ref)]) continue;
-        if (last) |l| @atomicStore(u32, &self.metaOf(l).next, ref + 1, .monotonic) else first = ref + 1;
+        if (last) |l| {
+            @atomicStore(u32, &self.metaOf(l).next, ref + 1, .monotonic);
+        } else first = ref + 1;
         last = ref;
     }
     const tail = last orelse return;

@@ -69,7 +69,8 @@ pub fn load(root: []const u8) Error!Topology {
         const cpulist_path = std.fmt.bufPrint(&name_buf, "{s}/cpulist", .{entry.name}) catch
             unreachable;
         const node = &topo.nodes[topo.count];
-        node.* = .{ .id = id, .cpus = try parseCpuList(try readSmall(dir, cpulist_path, &file_buf)), .distances = [_]u8{0} ** max_nodes };
+        const cpus = try parseCpuList(try readSmall(dir, cpulist_path, &file_buf));
+        node.* = .{ .id = id, .cpus = cpus, .distances = [_]u8{0} ** max_nodes };
         const distance_path = std.fmt.bufPrint(&name_buf, "{s}/distance", .{entry.name}) catch
             unreachable;
         var fields = std.mem.tokenizeAny(u8, try readSmall(dir, distance_path, &file_buf), " \n");
@@ -93,7 +94,8 @@ fn singleNode(topo: *Topology) Error!Topology {
     var cpus = CpuSet.initEmpty();
     const n = std.Thread.getCpuCount() catch 1;
     cpus.setRangeValue(.{ .start = 0, .end = @min(n, max_cpus) }, true);
-    topo.nodes[0] = .{ .id = 0, .cpus = cpus, .distances = [_]u8{10} ++ [_]u8{0} ** (max_nodes - 1) };
+    const local = [_]u8{10} ++ [_]u8{0} ** (max_nodes - 1);
+    topo.nodes[0] = .{ .id = 0, .cpus = cpus, .distances = local };
     topo.count = 1;
     return topo.*;
 }
@@ -141,7 +143,8 @@ const mpol_f_addr = 2;
 pub fn bindMemory(bytes: []align(std.heap.page_size_min) u8, node: u32) Error!void {
     if (node >= max_nodes) return error.InvalidArgument;
     const mask: u64 = @as(u64, 1) << @intCast(node);
-    const rc = linux.syscall6(.mbind, @intFromPtr(bytes.ptr), bytes.len, mpol_bind, @intFromPtr(&mask), max_nodes + 1, 0);
+    const addr = @intFromPtr(bytes.ptr);
+    const rc = linux.syscall6(.mbind, addr, bytes.len, mpol_bind, @intFromPtr(&mask), max_nodes + 1, 0);
     return switch (linux.E.init(rc)) {
         .SUCCESS => {},
         .NOSYS => error.Unsupported,
@@ -152,7 +155,8 @@ pub fn bindMemory(bytes: []align(std.heap.page_size_min) u8, node: u32) Error!vo
 /// Node holding the (touched) page at `addr`, as the kernel reports it.
 pub fn memoryNode(addr: usize) Error!u32 {
     var node: i32 = -1;
-    const rc = linux.syscall5(.get_mempolicy, @intFromPtr(&node), 0, 0, addr, mpol_f_node | mpol_f_addr);
+    const flags = mpol_f_node | mpol_f_addr;
+    const rc = linux.syscall5(.get_mempolicy, @intFromPtr(&node), 0, 0, addr, flags);
     return switch (linux.E.init(rc)) {
         .SUCCESS => @intCast(node),
         .NOSYS => error.Unsupported,
