@@ -39,7 +39,7 @@ export function summarize(role: RunSummary['role'], server: ServerKind, r: Loadg
   }
 }
 
-export async function machineInfo(pinned: boolean) {
+export async function machineInfo(pinned: boolean, loadavgStart: number) {
   const rustc = Bun.spawnSync(['rustc', '--version']).stdout.toString().trim() || null
   return {
     cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -50,7 +50,8 @@ export async function machineInfo(pinned: boolean) {
     rustc,
     pinned: pinned ? 'server taskset -c 0, loadgen taskset -c 1' : 'no (unpinned)',
     /** 1-minute load average when the report was written: other work on the box shows here. */
-    loadavg_1m: Math.round(os.loadavg()[0]! * 100) / 100,
+    loadavg_1m_start: Math.round(loadavgStart * 100) / 100,
+    loadavg_1m_end: Math.round(os.loadavg()[0]! * 100) / 100,
   }
 }
 
@@ -80,7 +81,7 @@ export function renderMarkdown(doc: Doc): string {
   const lines = [
     `# ${doc.name}: msgtrans vs raw Bun baselines`,
     '',
-    `${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.kernel}; bun ${m.bun}; ${m.rustc}; pinned: ${m.pinned}; load average ${m.loadavg_1m} at the end.`,
+    `${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.kernel}; bun ${m.bun}; ${m.rustc}; pinned: ${m.pinned}; 1-min load average ${m.loadavg_1m_start} at start, ${m.loadavg_1m_end} at end.`,
     `Started ${doc.started}; ${doc.timing.warmup} s warmup + ${doc.timing.duration} s measured per run; fresh server process per run.`,
     '',
     `Command: \`${doc.command}\``,
@@ -99,6 +100,11 @@ export function renderMarkdown(doc: Doc): string {
       )
     }
   }
+  for (const s of doc.scenarios) {
+    for (const r of s.runs) {
+      if (r.errors > 0) lines.push('', `Errors in ${s.name} ${r.server} ${r.phase}: ${JSON.stringify(r.loadgen.errors)}`)
+    }
+  }
   lines.push('', '| scenario | target | measured | met |', '|---|---|---|---|')
   for (const s of doc.scenarios) {
     const fixed = s.runs.find((r) => r.phase.startsWith('fixed'))
@@ -106,7 +112,8 @@ export function renderMarkdown(doc: Doc): string {
       s.ratio !== null
         ? `${n(s.ratio, 2)}x (${s.metric === 'bytes_per_s' ? 'bytes/s' : 'msgs/s'})`
         : fixed
-          ? `p99 ${n(fixed.latency_us?.p99)} µs at ${fixed.phase.replace('fixed ', '')}`
+          ? `p99 ${n(fixed.latency_us?.p99)} µs at ${fixed.phase.replace('fixed ', '')} ` +
+            `(loadgen send lateness p99 ${n(fixed.loadgen.send_lateness_us?.p99)} µs)`
           : `${n(s.runs[0]?.msgs_per_s)} deliveries/s`
     lines.push(`| ${s.name} | ${s.target} | ${measured} | ${s.met === null ? '-' : s.met ? 'yes' : 'no'} |`)
   }

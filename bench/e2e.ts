@@ -6,9 +6,11 @@
  *   BENCH_TINY=1 bun bench/e2e.ts     ~1 s per scenario, few connections -> e2e-tiny.*
  *   options: --tiny, --out DIR, --only name1,name2
  *
- * Exits non-zero when a run fails (no report, or a server that did not start).
+ * Exits non-zero when a run fails (no report, a server that did not start, errors, or
+ * no messages moved); the report is written either way.
  */
 import { mkdir } from 'node:fs/promises'
+import { loadavg } from 'node:os'
 import { join } from 'node:path'
 import { loadgenBinary, loadgenKey } from './loadgen/bin.ts'
 import { canPin, runLoadgen, startServer, type LoadgenReport, type ServerKind } from './e2e-procs.ts'
@@ -177,6 +179,7 @@ async function main() {
   const pin = canPin()
   if (!pin) console.warn('e2e: taskset or a second CPU is missing; running unpinned')
   const started = new Date().toISOString()
+  const loadStart = loadavg()[0]!
   const results: ScenarioResult[] = []
   for (const s of scenarios()) {
     if (only && !only.includes(s.name)) continue
@@ -189,12 +192,19 @@ async function main() {
   }
   const name = tiny ? 'e2e-tiny' : 'e2e'
   const command = `${tiny ? 'BENCH_TINY=1 ' : ''}bun bench/e2e.ts ${argv.join(' ')}`.trim()
-  const machine = await machineInfo(pin)
+  const machine = await machineInfo(pin, loadStart)
   const doc = { name, tiny, command, started, finished: new Date().toISOString(), machine, loadgen: { key: loadgenKey(), path: bin }, timing, scenarios: results }
   await mkdir(outDir, { recursive: true })
   await Bun.write(join(outDir, `${name}.json`), JSON.stringify(doc, null, 2) + '\n')
   await Bun.write(join(outDir, `${name}.md`), renderMarkdown(doc))
   console.error(`e2e: wrote ${join(outDir, `${name}.json`)} and .md`)
+  const bad = results.flatMap((r) =>
+    r.runs.filter((run) => run.errors > 0 || run.loadgen.msgs === 0).map((run) => `${r.name}/${run.server}/${run.phase}`),
+  )
+  if (bad.length > 0) {
+    console.error(`e2e: runs with errors or no messages: ${bad.join(', ')}`)
+    process.exitCode = 1
+  }
 }
 
 if (import.meta.main) {

@@ -12,7 +12,14 @@ import { Msgtrans } from '../../src/index.ts'
 export const TOPIC = 'bench'
 
 export function createEchoApp() {
-  return new Msgtrans({ tcp: { port: 0, hostname: '127.0.0.1' }, ws: { port: 0, hostname: '127.0.0.1' } })
+  return new Msgtrans({
+    tcp: { port: 0, hostname: '127.0.0.1' },
+    ws: { port: 0, hostname: '127.0.0.1' },
+    // Every benchmark connection comes from 127.0.0.1; the default 1,000 per IP would
+    // refuse the publisher after 1,000 subscribers.
+    maxConnections: 20_000,
+    maxConnectionsPerIp: 20_000,
+  })
     .message('echo', { codec: 'raw' }, ({ body, session }) => {
       session.send('echo', body)
     })
@@ -25,4 +32,8 @@ export function createEchoApp() {
 if (import.meta.main) {
   const app = await createEchoApp().listen()
   console.log(JSON.stringify({ ready: true, ...app.ports, pid: process.pid, native: app.native.kind }))
+  // Exit through process.exit so `bun --cpu-prof` writes its profile.
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => void app.stop(500).finally(() => process.exit(0)))
+  }
 }
