@@ -50,6 +50,7 @@ export class QuicConnection implements Connection {
   closeCode: number = CloseCode.normal
   closeReason = ''
   #end: (() => void) | null = null
+  #reset: (() => void) | null = null
 
   constructor(
     readonly session: QuicSession,
@@ -69,6 +70,7 @@ export class QuicConnection implements Connection {
     this.stream = stream
     this.queue = new QuicWriteQueue(sink, this.settings.maxQueuedBytes)
     this.#end = () => sink.end()
+    this.#reset = () => sink.fail()
   }
 
   write(packet: Uint8Array): SendResult {
@@ -87,17 +89,23 @@ export class QuicConnection implements Connection {
     q.onEmpty = () => this.#finish()
   }
 
-  /** Closes now, discarding queued bytes. */
+  /** Closes now, discarding queued bytes: resets the stream so the peer learns at once. */
   abort(code: number, reason: string): void {
     this.#mark(code, reason)
     this.queue?.clear()
-    this.session.destroy()
+    this.#reset?.()
+    this.#closeSession()
   }
 
   #finish(): void {
     this.#end?.()
+    this.#closeSession()
+  }
+
+  // session.destroy() sends no CONNECTION_CLOSE (docs/quic.md, defect 4), so close
+  // gracefully first and destroy only a peer that never ends its side.
+  #closeSession(): void {
     this.session.close().catch(() => {})
-    // A peer that never ends its side must not hold the session until idle timeout.
     setTimeout(() => this.session.destroy(), CLOSE_GRACE_MS).unref?.()
   }
 
@@ -125,9 +133,17 @@ export function listenQuic(opts: QuicOptions, handlers: TransportHandlers, setti
     settings.log(`quic: dev mode, self-signed ECDSA P-256 certificate, sha256 ${identity.fingerprint}`)
   }
   const live = new Set<QuicConnection>()
+  let stopping = false
+  // endpoint.close() keeps the UDP port until every session is gone; release it then.
+  const releaseWhenIdle = () => {
+    if (stopping && live.size === 0) endpoint.destroy()
+  }
   const host = opts.hostname ?? '0.0.0.0'
   const endpoint = new QuicEndpoint({ address: `${host.includes(':') ? `[${host}]` : host}:${opts.port}` })
-  const onSession = (session: QuicSession) => serveSession(session, live, handlers, settings)
+  const onSession = (session: QuicSession) => {
+    if (stopping) return session.destroy()
+    serveSession(session, live, handlers, settings, releaseWhenIdle)
+  }
   listen(onSession, {
     endpoint,
     alpn: [opts.alpn ?? QUIC_ALPN],
@@ -145,9 +161,12 @@ export function listenQuic(opts: QuicOptions, handlers: TransportHandlers, setti
     port,
     identity,
     stop(closeActive = false) {
-      if (!closeActive) return void endpoint.close().catch(() => {})
-      for (const c of live) c.close(CloseCode.goingAway, 'server stopping')
-      endpoint.destroy()
+      stopping = true
+      endpoint.close().catch(() => {})
+      // Sessions whose client has not sent on its stream yet are not app sessions: the
+      // app cannot close them, so they go now or they would hold the port.
+      for (const c of live) if (closeActive || !c.opened) c.close(CloseCode.goingAway, 'server stopping')
+      releaseWhenIdle()
     },
   }
 }
@@ -157,6 +176,7 @@ function serveSession(
   live: Set<QuicConnection>,
   handlers: TransportHandlers,
   settings: TransportSettings,
+  onEnded: () => void,
 ): void {
   const conn = new QuicConnection(session, settings, remoteOf(session))
   live.add(conn)
@@ -186,6 +206,7 @@ function serveSession(
     conn.closed = true
     conn.queue?.clear()
     if (conn.opened) handlers.close(conn, conn.closeCode, conn.closeReason)
+    onEnded()
   }
   session.closed.then(ended, ended)
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect, Msgtrans } from '../../src/index.ts'
+import { connect, Msgtrans, ReconnectingClient } from '../../src/index.ts'
 import { encodePacket, decodeErrorBody, isErrorExt } from '../../src/protocol/index.ts'
 import { quicPrefix } from '../../src/protocol/quic-framer.ts'
 import { selfSignedIdentity } from '../../src/transport/quic-cert.ts'
@@ -49,7 +49,7 @@ describe('quic: dev certificate and trust modes', () => {
     await c.close()
     const wrong = await connect(url, { fingerprint: '00'.repeat(32) }).catch((e) => e)
     expect(wrong.code).toBe('E_TLS')
-    const untrusted = await connect(url, { connectTimeout: 3_000 }).catch((e) => e)
+    const untrusted = await connect(url, { connectTimeout: 1_000 }).catch((e) => e)
     expect(untrusted.code).toBe('E_CONNECT')
     expect(untrusted.message).toContain('pass ca, fingerprint or insecure')
   })
@@ -162,6 +162,32 @@ describe('quic: keep-alive', () => {
       await kept.close()
     } finally {
       await app.stop()
+    }
+  })
+})
+
+describe('quic: reconnect policy', () => {
+  test('a ReconnectingClient over quic:// comes back when the server returns on its port', async () => {
+    const id = selfSignedIdentity()
+    const pem = { cert: id.certPem, key: id.key.export({ type: 'pkcs8', format: 'pem' }) as string }
+    const first = await echoApp({ quic: { port: 0, hostname: host, ...pem } }, []).listen()
+    const port = first.ports.quic!
+    const rc = new ReconnectingClient(`quic://${host}:${port}`, {
+      connect: (url, o) => connect(url, { ...o, ca: id.certPem, connectTimeout: 500 }),
+      backoff: { initial: 20, max: 100 },
+    })
+    await rc.ready()
+    await first.stop()
+    await waitFor(() => rc.state === 'reconnecting', 5_000, 'reconnecting')
+    const second = await echoApp({ quic: { port, hostname: host, ...pem } }, []).listen()
+    try {
+      await rc.ready()
+      const back = await rc.request('echo' as never, Uint8Array.of(4), { raw: true })
+      expect(new Uint8Array(back as Uint8Array)).toEqual(Uint8Array.of(4))
+      expect(rc.connections).toBe(2)
+    } finally {
+      await rc.close()
+      await second.stop()
     }
   })
 })
