@@ -1,5 +1,3 @@
-import { ErrorCode } from '../protocol/index.ts'
-
 /**
  * Counts live connections globally and per remote IP, refusing past the bounds.
  *
@@ -30,10 +28,10 @@ export class ConnectionLimiter {
   /** Why a new connection from `ip` would be refused, without counting it. */
   check(ip: string): string | undefined {
     if (this.#total >= this.maxConnections) {
-      return `${ErrorCode.overloaded}: server has ${this.maxConnections} connections (maxConnections)`
+      return `server has ${this.maxConnections} connections (maxConnections)`
     }
     if (this.count(ip) >= this.maxPerIp) {
-      return `${ErrorCode.overloaded}: ${this.maxPerIp} connections from ${ip} (maxConnectionsPerIp)`
+      return `${this.maxPerIp} connections from ${ip} (maxConnectionsPerIp)`
     }
     return undefined
   }

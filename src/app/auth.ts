@@ -1,7 +1,7 @@
 import { ErrorCode, MsgtransError, PacketType, routeName, type Packet } from '../protocol/index.ts'
 import type { TransportName } from '../transport/index.ts'
 import { then, type MaybePromise } from './maybe-async.ts'
-import { noticeAndClose, replyError, replyJson } from './reply.ts'
+import { closeWithGrace, noticeAndClose, replyError, replyJson } from './reply.ts'
 import type { Session } from './session.ts'
 
 /** Route of the first-packet handshake: a request whose JSON body is the token. */
@@ -134,6 +134,6 @@ export class AuthGate {
 
   #refuse(session: Session, packet: Packet, message: string): void {
     replyError(session, packet, ErrorCode.unauthorized, message)
-    session.close(1008, `${ErrorCode.unauthorized}: ${message}`)
+    closeWithGrace(session.connection, 1008, `${ErrorCode.unauthorized}: ${message}`)
   }
 }

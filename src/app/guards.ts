@@ -13,7 +13,7 @@ import type { ResolvedConfig } from './config.ts'
 import { InflightTracker } from './inflight.ts'
 import { then, type MaybePromise } from './maybe-async.ts'
 import { RateLimiter } from './rate-limit.ts'
-import { errorNotice, hardClose, replyError } from './reply.ts'
+import { closeWithGrace, errorNotice, hardClose, noticeAndClose, replyError } from './reply.ts'
 import type { Session } from './session.ts'
 import type { AppState } from './state.ts'
 import { upgradeGate, type UpgradeGate } from './upgrade.ts'
@@ -53,11 +53,11 @@ export class Guards {
   /** Counts a new connection; refuses (notice + close) past the connection limits. */
   admit(conn: Connection): boolean {
     const ip = conn.remoteAddress
-    const refused = this.draining ? `${ErrorCode.draining}: server is draining` : this.limiter.admit(ip)
+    const refused = this.draining ? 'server is draining' : this.limiter.admit(ip)
     if (refused) {
-      this.config.log(`${conn.transport} ${ip}: refused, ${refused}`)
-      conn.write(errorNotice(ErrorCode.overloaded, refused))
-      conn.close(CloseCode.tryAgainLater, refused)
+      const code = this.draining ? ErrorCode.draining : ErrorCode.overloaded
+      this.config.log(`${conn.transport} ${ip}: refused, ${code}: ${refused}`)
+      noticeAndClose(conn, CloseCode.tryAgainLater, code, refused)
       return false
     }
     this.#admitted.set(conn, ip)
@@ -90,7 +90,7 @@ export class Guards {
     const verdict = this.rate.check(session, name)
     if (verdict !== 'ok') {
       replyError(session, packet, ErrorCode.rateLimited, `rate limit exceeded${name ? ` for ${name}` : ''}`)
-      if (verdict === 'close') session.close(CloseCode.policy, `${ErrorCode.rateLimited}: too many limited packets`)
+      if (verdict === 'close') closeWithGrace(session.connection, CloseCode.policy, `${ErrorCode.rateLimited}: too many limited packets`)
       return
     }
     if (this.inflight.count(session) >= this.config.maxInflightRequests) {

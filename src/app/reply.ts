@@ -49,9 +49,22 @@ export function hardClose(conn: Connection, wsCode: number, reason: string): voi
   else conn.close(wsCode, reason)
 }
 
-/** Writes an error notice and closes after it is flushed. */
+/** Writes an error notice and closes after it is flushed (cut after a grace period). */
 export function noticeAndClose(conn: Connection, wsCode: number, code: string, message: string): void {
   if (conn.closed) return
   conn.write(errorNotice(code, message))
-  conn.close(wsCode, `${code}: ${message}`)
+  closeWithGrace(conn, wsCode, `${code}: ${message}`)
+}
+
+/** Time a graceful close may wait for a peer to read its last bytes. */
+export const CLOSE_GRACE_MS = 1_000
+
+/**
+ * Closes after queued bytes are written, but cuts the connection if the peer has not
+ * taken them within `graceMs` (a peer that stopped reading would hold it open).
+ */
+export function closeWithGrace(conn: Connection, wsCode: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
+  conn.close(wsCode, reason)
+  const timer = setTimeout(() => hardClose(conn, wsCode, reason), graceMs)
+  timer.unref?.()
 }

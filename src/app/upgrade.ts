@@ -29,7 +29,7 @@ export function upgradeGate(
       return new Response(`${ErrorCode.forbidden}: origin ${origin} is not allowed`, { status: 403 })
     }
     const refused = limitCheck(ip)
-    if (refused) return new Response(refused, { status: 503, headers: { 'Retry-After': '1' } })
+    if (refused) return new Response(`${ErrorCode.overloaded}: ${refused}`, { status: 503, headers: { 'Retry-After': '1' } })
     return authenticate(req, ip)
   }
 }

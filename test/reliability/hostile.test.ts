@@ -67,7 +67,8 @@ describe('slow consumers', () => {
 })
 
 describe('idle peers and heartbeats', () => {
-  const app = reliabilityApp({ idleTimeout: 300 }).use(heartbeat())
+  const app = reliabilityApp({ idleTimeout: 300 })
+  app.use(heartbeat()) // answers ReconnectingClient heartbeats (biz 0xFE)
   beforeAll(() => app.listen())
   afterAll(() => app.stop())
 
