@@ -58,6 +58,7 @@ export async function machineInfo(pinned: boolean, loadavgStart: number) {
 interface Doc {
   name: string
   command: string
+  commit: string
   started: string
   machine: Awaited<ReturnType<typeof machineInfo>>
   timing: { duration: number; warmup: number }
@@ -84,7 +85,7 @@ export function renderMarkdown(doc: Doc): string {
     `${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.kernel}; bun ${m.bun}; ${m.rustc}; pinned: ${m.pinned}; 1-min load average ${m.loadavg_1m_start} at start, ${m.loadavg_1m_end} at end.`,
     `Started ${doc.started}; ${doc.timing.warmup} s warmup + ${doc.timing.duration} s measured per run; fresh server process per run.`,
     '',
-    `Command: \`${doc.command}\``,
+    `Command: \`${doc.command}\` on sources ${doc.commit}.`,
     '',
     '| scenario | server | phase | msgs/s | MB/s | p50 µs | p99 µs | p99.9 µs | max µs | server CPU | msgs per server CPU-s | loadgen CPU | errors |',
     '|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',

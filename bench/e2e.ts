@@ -193,7 +193,7 @@ async function main() {
   const name = tiny ? 'e2e-tiny' : 'e2e'
   const command = `${tiny ? 'BENCH_TINY=1 ' : ''}bun bench/e2e.ts ${argv.join(' ')}`.trim()
   const machine = await machineInfo(pin, loadStart)
-  const doc = { name, tiny, command, started, finished: new Date().toISOString(), machine, loadgen: { key: loadgenKey(), path: bin }, timing, scenarios: results }
+  const doc = { name, tiny, command, commit: sourceCommit(), started, finished: new Date().toISOString(), machine, loadgen: { key: loadgenKey(), path: bin }, timing, scenarios: results }
   await mkdir(outDir, { recursive: true })
   await Bun.write(join(outDir, `${name}.json`), JSON.stringify(doc, null, 2) + '\n')
   await Bun.write(join(outDir, `${name}.md`), renderMarkdown(doc))
@@ -205,6 +205,15 @@ async function main() {
     console.error(`e2e: runs with errors or no messages: ${bad.join(', ')}`)
     process.exitCode = 1
   }
+}
+
+/** Which sources were measured: BENCH_COMMIT when set (a snapshot), else git HEAD (+dirty). */
+function sourceCommit(): string {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT
+  const head = Bun.spawnSync(['git', 'rev-parse', '--short', 'HEAD'], { cwd: import.meta.dir }).stdout.toString().trim()
+  if (!head) return 'unknown'
+  const dirty = Bun.spawnSync(['git', 'status', '--porcelain', '--', 'src', 'zig/src'], { cwd: import.meta.dir })
+  return dirty.stdout.toString().trim() ? `${head}-dirty (src/ or zig/src has uncommitted changes)` : head
 }
 
 if (import.meta.main) {
