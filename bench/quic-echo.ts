@@ -127,7 +127,7 @@ function serverLines(): AsyncIterator<string> {
   return (async function* () {
     const decoder = new TextDecoder()
     let buf = ''
-    for await (const chunk of server.stdout) {
+    for await (const chunk of server.stdout as unknown as AsyncIterable<Uint8Array>) {
       buf += decoder.decode(chunk, { stream: true })
       for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
         const line = buf.slice(0, nl)

@@ -16,7 +16,7 @@ const app = await new Msgtrans({
 
 console.log(JSON.stringify({ ports: app.ports }))
 const decoder = new TextDecoder()
-for await (const chunk of Bun.stdin.stream()) {
+for await (const chunk of Bun.stdin.stream() as unknown as AsyncIterable<Uint8Array>) {
   for (const line of decoder.decode(chunk).split('\n')) {
     if (line.trim() === 'cpu') {
       const u = process.cpuUsage()

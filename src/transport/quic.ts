@@ -55,7 +55,7 @@ export class QuicConnection implements Connection {
   constructor(
     readonly session: QuicSession,
     readonly settings: TransportSettings,
-    readonly remoteAddress: string,
+    public remoteAddress: string,
   ) {
     this.framer = new QuicFramer(settings.limits)
   }
@@ -178,7 +178,7 @@ function serveSession(
   settings: TransportSettings,
   onEnded: () => void,
 ): void {
-  const conn = new QuicConnection(session, settings, remoteOf(session))
+  const conn = new QuicConnection(session, settings, '')
   live.add(conn)
   session.onstream = (stream: QuicStream) => {
     // node:quic rejects stream.closed when a session ends abruptly; unobserved it
@@ -196,6 +196,11 @@ function serveSession(
     handlers.open(conn)
     void pumpInbound(conn, stream, (p) => handlers.packet(conn, p), settings)
   }
+  // session.path is empty in Bun 1.4.4; the handshake info carries the peer address.
+  session.opened.then(
+    (info) => (conn.remoteAddress = info.remote?.address ?? conn.remoteAddress),
+    () => {},
+  )
   session.opened.catch((err: Error) => {
     // Handshake failures never reach the app; say why (ALPN is the usual one: msgtrans
     // 1.0.x Rust clients offer none, which TLS for QUIC refuses, see docs/quic.md).
@@ -240,12 +245,4 @@ function reject(conn: QuicConnection, err: ProtocolError, settings: TransportSet
 /** node:quic's keepAlive (ms between PINGs); 0 leaves it out (no PINGs). */
 export function keepAliveOption(ms: number): { keepAlive?: number } {
   return ms > 0 ? { keepAlive: ms } : {}
-}
-
-function remoteOf(session: QuicSession): string {
-  try {
-    return (session as unknown as { path?: { remote?: { address?: string } } }).path?.remote?.address ?? ''
-  } catch {
-    return ''
-  }
 }
