@@ -28,6 +28,9 @@ export interface AuthRequest {
  */
 export type Authenticate = (req: AuthRequest) => MaybePromise<unknown>
 
+/** Upgrade phase outcome: refuse (Response), accept (identity), or defer to `$auth`. */
+type UpgradeVerdict = Response | { identity: unknown } | undefined
+
 /**
  * Holds sessions that have not authenticated yet: each has a deadline, and until
  * `$auth` succeeds any other packet closes the session with E_UNAUTHORIZED.
@@ -70,13 +73,14 @@ export class AuthGate {
 
   /** Runs the handshake; true when the packet may go on to routing. */
   admit(session: Session, packet: Packet): boolean {
-    const isAuth = packet.type === PacketType.request && routeName(packet.ext, packet.flags) === AUTH_ROUTE
+    const isAuth =
+      packet.type === PacketType.request && routeName(packet.ext, packet.flags) === AUTH_ROUTE
     if (!this.#waiting.has(session)) {
       if (isAuth && this.authenticate) replyJson(session, packet, { ok: true })
       return !isAuth || !this.authenticate
     }
     if (!isAuth || this.#checking.has(session)) {
-      this.#refuse(session, packet, 'authenticate first with a $auth request and wait for its answer')
+      this.#refuse(session, packet, 'authenticate first with $auth and wait for its answer')
       return false
     }
     this.#check(session, packet)
@@ -84,13 +88,21 @@ export class AuthGate {
   }
 
   /** The upgrade phase: a Response refuses, `{ identity }` accepts, undefined defers. */
-  upgrade(req: Request, remoteAddress: string): MaybePromise<Response | { identity: unknown } | undefined> {
+  upgrade(req: Request, remoteAddress: string): MaybePromise<UpgradeVerdict> {
     if (!this.authenticate) return undefined
     const refuse = (m: string) => new Response(`${ErrorCode.unauthorized}: ${m}`, { status: 401 })
     try {
-      const out = this.authenticate({ phase: 'upgrade', transport: 'ws', remoteAddress, headers: req.headers, url: req.url })
-      const verdict = (v: unknown) => (v === undefined ? undefined : v ? { identity: v } : refuse('refused'))
-      return out instanceof Promise ? out.then(verdict, (e) => refuse(String(e?.message ?? e))) : verdict(out)
+      const out = this.authenticate({
+        phase: 'upgrade',
+        transport: 'ws',
+        remoteAddress,
+        headers: req.headers,
+        url: req.url,
+      })
+      const verdict = (v: unknown): UpgradeVerdict =>
+        v === undefined ? undefined : v ? { identity: v } : refuse('refused')
+      if (!(out instanceof Promise)) return verdict(out)
+      return out.then(verdict, (e) => refuse(String(e?.message ?? e)))
     } catch (e) {
       return refuse(String((e as Error)?.message ?? e))
     }
@@ -100,7 +112,8 @@ export class AuthGate {
     this.#checking.add(session)
     let token: unknown
     try {
-      token = packet.payload.length ? JSON.parse(new TextDecoder().decode(packet.payload)) : undefined
+      const text = new TextDecoder().decode(packet.payload)
+      token = text.length ? JSON.parse(text) : undefined
     } catch {
       return this.#refuse(session, packet, '$auth body is not JSON')
     }
@@ -122,7 +135,8 @@ export class AuthGate {
     }
     const fail = (e: unknown) => {
       this.#checking.delete(session)
-      this.#refuse(session, packet, e instanceof MsgtransError ? e.message : String((e as Error)?.message ?? e))
+      const message = e instanceof MsgtransError ? e.message : String((e as Error)?.message ?? e)
+      this.#refuse(session, packet, message)
     }
     try {
       const out = then(this.authenticate!(req), settle)

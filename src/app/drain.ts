@@ -41,7 +41,8 @@ export async function drainServer(server: Drainable, deadlineMs: number): Promis
   server.guards.draining = true
   server.stopListeners(false)
   const sessions = server.sessions.size
-  const notice = errorNotice(ErrorCode.draining, 'server is draining; reconnect elsewhere', { deadlineMs })
+  const message = 'server is draining; reconnect elsewhere'
+  const notice = errorNotice(ErrorCode.draining, message, { deadlineMs })
   for (const s of server.sessions.values()) s.writeEncoded(notice)
   let closedIdle = 0
   while (server.sessions.size > 0 && performance.now() < deadline) {

@@ -41,8 +41,9 @@ export class Guards {
     this.limiter = new ConnectionLimiter(config.maxConnections, config.maxConnectionsPerIp)
     this.auth = new AuthGate(config.authenticate, config.authTimeout)
     this.rate = new RateLimiter(config.rateLimit)
+    const late = `handler did not finish within ${config.handlerTimeout} ms`
     this.inflight = new InflightTracker(config.handlerTimeout, (s, p) =>
-      replyError(s, p, ErrorCode.timeout, `handler did not finish within ${config.handlerTimeout} ms`),
+      replyError(s, p, ErrorCode.timeout, late),
     )
     this.idle = config.idleTimeout > 0 ? this.#sweeper(config) : undefined
     this.upgrade = upgradeGate(config.allowedOrigins, (ip) => this.limiter.check(ip), (req, ip) =>
@@ -89,31 +90,33 @@ export class Guards {
     const name = routeName(packet.ext, packet.flags) ?? this.state.byBiz.get(packet.biz)?.name
     const verdict = this.rate.check(session, name)
     if (verdict !== 'ok') {
-      replyError(session, packet, ErrorCode.rateLimited, `rate limit exceeded${name ? ` for ${name}` : ''}`)
-      if (verdict === 'close') closeWithGrace(session.connection, CloseCode.policy, `${ErrorCode.rateLimited}: too many limited packets`)
+      const what = name ? ` for ${name}` : ''
+      replyError(session, packet, ErrorCode.rateLimited, `rate limit exceeded${what}`)
+      const why = `${ErrorCode.rateLimited}: too many limited packets`
+      if (verdict === 'close') closeWithGrace(session.connection, CloseCode.policy, why)
       return
     }
     if (this.inflight.count(session) >= this.config.maxInflightRequests) {
-      return replyError(session, packet, ErrorCode.overloaded, `${this.config.maxInflightRequests} handlers in flight`)
+      const max = this.config.maxInflightRequests
+      return replyError(session, packet, ErrorCode.overloaded, `${max} handlers in flight`)
     }
     const allowed = this.#authorizeRoute(session, packet, name)
     if (allowed === true) return dispatch(session, packet)
-    if (allowed === false) return replyError(session, packet, ErrorCode.forbidden, `not allowed: ${name}`)
-    this.inflight.track(
-      session,
-      packet,
-      allowed.then(
-        (ok) => (ok ? dispatch(session, packet) : replyError(session, packet, ErrorCode.forbidden, `not allowed: ${name}`)),
-        (e) => replyError(session, packet, ErrorCode.forbidden, String(e?.message ?? e)),
-      ),
+    const forbid = (m: string) => replyError(session, packet, ErrorCode.forbidden, m)
+    if (allowed === false) return forbid(`not allowed: ${name}`)
+    const work = allowed.then(
+      (ok) => (ok ? dispatch(session, packet) : forbid(`not allowed: ${name}`)),
+      (e) => forbid(String(e?.message ?? e)),
     )
+    this.inflight.track(session, packet, work)
   }
 
   /** Throws E_TOO_MANY_SUBSCRIPTIONS when a new topic would pass the per-session bound. */
   checkSubscribe(session: Session, topic: string): void {
     const max = this.config.maxSubscriptionsPerSession
     if (session.topics.size >= max && !session.topics.has(topic)) {
-      throw new MsgtransError(ErrorCode.tooManySubscriptions, `at most ${max} subscriptions per session`)
+      const msg = `at most ${max} subscriptions per session`
+      throw new MsgtransError(ErrorCode.tooManySubscriptions, msg)
     }
   }
 
@@ -130,7 +133,7 @@ export class Guards {
     this.idle?.stop()
   }
 
-  #authorizeRoute(session: Session, packet: Packet, route: string | undefined): boolean | Promise<boolean> {
+  #authorizeRoute(session: Session, packet: Packet, route: string | undefined): MaybePromise<boolean> {
     const hook = this.config.authorize
     if (!hook || route === undefined || route === '$auth') return true
     try {

@@ -13,7 +13,13 @@ import type { Session } from './session.ts'
  * Answers a packet with an error envelope: a response for a request, a one-way notice
  * with the same id otherwise. Nothing is written to a closed session.
  */
-export function replyError(session: Session, packet: Packet, code: string, message: string, details?: unknown): void {
+export function replyError(
+  session: Session,
+  packet: Packet,
+  code: string,
+  message: string,
+  details?: unknown,
+): void {
   if (session.closed) return
   session.writeEncoded(
     encodePacket({
@@ -30,7 +36,12 @@ export function replyError(session: Session, packet: Packet, code: string, messa
 export function replyJson(session: Session, packet: Packet, value: unknown): void {
   if (session.closed || packet.type !== PacketType.request) return
   session.writeEncoded(
-    encodePacket({ type: PacketType.response, id: packet.id, biz: packet.biz, payload: jsonCodec.encode(value) }),
+    encodePacket({
+      type: PacketType.response,
+      id: packet.id,
+      biz: packet.biz,
+      payload: jsonCodec.encode(value),
+    }),
   )
 }
 
@@ -50,7 +61,12 @@ export function hardClose(conn: Connection, wsCode: number, reason: string): voi
 }
 
 /** Writes an error notice and closes after it is flushed (cut after a grace period). */
-export function noticeAndClose(conn: Connection, wsCode: number, code: string, message: string): void {
+export function noticeAndClose(
+  conn: Connection,
+  wsCode: number,
+  code: string,
+  message: string,
+): void {
   if (conn.closed) return
   conn.write(errorNotice(code, message))
   closeWithGrace(conn, wsCode, `${code}: ${message}`)
@@ -63,7 +79,12 @@ export const CLOSE_GRACE_MS = 1_000
  * Closes after queued bytes are written, but cuts the connection if the peer has not
  * taken them within `graceMs` (a peer that stopped reading would hold it open).
  */
-export function closeWithGrace(conn: Connection, wsCode: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
+export function closeWithGrace(
+  conn: Connection,
+  wsCode: number,
+  reason: string,
+  graceMs = CLOSE_GRACE_MS,
+): void {
   conn.close(wsCode, reason)
   const timer = setTimeout(() => hardClose(conn, wsCode, reason), graceMs)
   timer.unref?.()

@@ -9,13 +9,19 @@ import type { MaybePromise } from './maybe-async.ts'
  * @example
  * originAllowed(['https://app.example.com'], req.headers.get('origin'))
  */
-export function originAllowed(allowed: readonly string[] | undefined, origin: string | null): boolean {
+export function originAllowed(
+  allowed: readonly string[] | undefined,
+  origin: string | null,
+): boolean {
   if (!allowed || origin === null) return true
   return allowed.includes('*') || allowed.includes(origin)
 }
 
 /** What the WebSocket transport asks before upgrading: a Response refuses. */
-export type UpgradeGate = (req: Request, remoteAddress: string) => MaybePromise<Response | { identity?: unknown } | undefined>
+export type UpgradeGate = (
+  req: Request,
+  remoteAddress: string,
+) => MaybePromise<Response | { identity?: unknown } | undefined>
 
 /** Checks Origin, then the connection limits, then the optional upgrade-phase auth. */
 export function upgradeGate(
@@ -26,10 +32,14 @@ export function upgradeGate(
   return (req, ip) => {
     const origin = req.headers.get('origin')
     if (!originAllowed(allowedOrigins, origin)) {
-      return new Response(`${ErrorCode.forbidden}: origin ${origin} is not allowed`, { status: 403 })
+      const body = `${ErrorCode.forbidden}: origin ${origin} is not allowed`
+      return new Response(body, { status: 403 })
     }
     const refused = limitCheck(ip)
-    if (refused) return new Response(`${ErrorCode.overloaded}: ${refused}`, { status: 503, headers: { 'Retry-After': '1' } })
+    if (refused) {
+      const headers = { 'Retry-After': '1' }
+      return new Response(`${ErrorCode.overloaded}: ${refused}`, { status: 503, headers })
+    }
     return authenticate(req, ip)
   }
 }

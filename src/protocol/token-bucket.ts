@@ -23,7 +23,8 @@ export class TokenBucket {
     private readonly now: () => number = performance.now.bind(performance),
   ) {
     if (!(spec.rate > 0) || !(spec.burst >= 1)) {
-      throw new RangeError(`msgtrans: token bucket needs rate > 0 and burst >= 1 (got ${spec.rate}, ${spec.burst})`)
+      const got = `got ${spec.rate}, ${spec.burst}`
+      throw new RangeError(`msgtrans: token bucket needs rate > 0 and burst >= 1 (${got})`)
     }
     this.#tokens = spec.burst
     this.#last = now()

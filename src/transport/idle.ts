@@ -16,7 +16,9 @@ export class IdleSweeper<T> {
     tickMs: number,
     private readonly onIdle: (item: T, quietFor: number) => void,
   ) {
-    if (!(idleMs > 0) || !(tickMs > 0)) throw new RangeError('msgtrans: idle sweeper needs idleMs and tickMs > 0')
+    if (!(idleMs > 0) || !(tickMs > 0)) {
+      throw new RangeError('msgtrans: idle sweeper needs idleMs and tickMs > 0')
+    }
     this.#timer = setInterval(() => this.sweep(), tickMs)
     this.#timer.unref?.()
   }

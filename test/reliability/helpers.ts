@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { connect, Msgtrans, type MsgtransConfig } from '../../src/index.ts'
 import { decodeErrorBody, isErrorExt, type Packet } from '../../src/protocol/index.ts'
 import { nextEvent } from '../helpers/wait.ts'
@@ -14,7 +15,7 @@ export function reliabilityApp(config: MsgtransConfig = {}) {
     log: () => {},
     ...config,
   })
-    .request('add', ({ body }) => (body as { a: number; b: number }).a + (body as { a: number; b: number }).b)
+    .request('add', { body: z.object({ a: z.number(), b: z.number() }) }, ({ body }) => body.a + body.b)
     .request('echo', ({ body }) => body)
     .request('boom', () => {
       throw new Error('kaboom')

@@ -79,6 +79,7 @@ describe('per-session bounds', () => {
     peer.write(encodePacket({ type: 1, id: 4, ext: routeExt('add'), payload: enc.encode('[1,{"a":null}]') }))
     await waitFor(() => peer.packets.length === 2, 3_000, 'two answers')
     expect(peer.packets.map((p) => p.id)).toEqual([3, 4])
+    expect(peer.packets.map((p) => firstError([p])?.code)).toEqual(['E_VALIDATION', 'E_VALIDATION'])
     expect(peer.isClosed()).toBe(false)
     peer.socket.end()
     await stillServes(app)
