@@ -4,20 +4,32 @@ import { suffix } from 'bun:ffi'
 import { embeddedLibrary, openEmbedded } from './embedded.ts'
 import { openRaw, type RawLibrary } from './ffi.ts'
 import { platformLibrary, platformPackageName } from './platform.ts'
+import type { BufferPool, BufferPoolConfig } from './buffer_types.ts'
+import type { WorkerQueue } from './queue_types.ts'
+import { TsBufferPool } from './ts/buffer_pool.ts'
+import { TsMetrics } from './ts/metrics.ts'
+import { TsNuma } from './ts/numa.ts'
 import { TsSessionTable } from './ts/session_table.ts'
+import { TsWorkerQueue } from './ts/worker_queue.ts'
 import type { NativeCore, SessionTableConfig } from './types.ts'
+import { ZigBufferPool } from './zig/buffer_pool.ts'
+import { ZigMetrics } from './zig/metrics.ts'
+import { ZigNuma } from './zig/numa.ts'
 import { ZigSessionTable } from './zig/session_table.ts'
+import { ZigWorkerQueue } from './zig/worker_queue.ts'
 
 /** Options of the first `loadNative()` call in a thread (later calls reuse the core). */
 export interface LoadOptions {
   /** Sizing of the process-wide session table (first attacher in the process wins). */
   sessions?: SessionTableConfig
+  /** Tiers of the process-wide buffer pool (first attacher wins). */
+  buffers?: BufferPoolConfig
 }
 
 /** Version of the TS fallback; equals the Zig library's version. */
 export const TS_CORE_VERSION = '0.1.0'
-/** Id of the process-wide session table in the library's registry. */
-export const SHARED_TABLE_ID = 0
+/** Registry id of the process-wide table, pool and metrics inside the library. */
+export const SHARED_ID = 0
 
 /**
  * Where the native library is looked for: `MSGTRANS_NATIVE_LIB` when set, else the dev
@@ -97,18 +109,48 @@ export function createCore(
   env: Record<string, string | undefined>,
 ): NativeCore {
   const raw = openNativeLibrary(env)
-  if (!raw) {
-    return {
-      kind: 'ts',
-      version: TS_CORE_VERSION,
-      sessions: new TsSessionTable(options.sessions),
-      libraryPath: null,
-    }
+  return raw ? zigCore(raw, options) : tsCore(options)
+}
+
+function tsCore(options: LoadOptions): NativeCore {
+  let buffers: BufferPool | undefined
+  const queues = new Map<number, WorkerQueue>()
+  return {
+    kind: 'ts',
+    version: TS_CORE_VERSION,
+    sessions: new TsSessionTable(options.sessions),
+    get buffers() {
+      return (buffers ??= new TsBufferPool(options.buffers))
+    },
+    metrics: new TsMetrics(),
+    numa: new TsNuma(),
+    queue(id, capacity) {
+      let q = queues.get(id)
+      if (!q) queues.set(id, (q = new TsWorkerQueue(capacity)))
+      return q
+    },
+    libraryPath: null,
   }
+}
+
+function zigCore(raw: RawLibrary, options: LoadOptions): NativeCore {
+  const { lib } = raw
+  let buffers: BufferPool | undefined
+  const queues = new Map<number, WorkerQueue>()
   return {
     kind: 'zig',
-    version: String(raw.lib.msgtrans_version()),
-    sessions: ZigSessionTable.attach(raw.lib, SHARED_TABLE_ID, options.sessions),
+    version: String(lib.msgtrans_version()),
+    sessions: ZigSessionTable.attach(lib, SHARED_ID, options.sessions),
+    get buffers() {
+      return (buffers ??= ZigBufferPool.attach(lib, SHARED_ID, options.buffers))
+    },
+    metrics: ZigMetrics.attach(lib, SHARED_ID),
+    numa: new ZigNuma(lib),
+    queue(id, capacity) {
+      let q = queues.get(id)
+      if (!q) queues.set(id, (q = ZigWorkerQueue.attach(lib, id, capacity)))
+      return q
+    },
     libraryPath: raw.path,
   }
 }

@@ -2,6 +2,10 @@
  * The interfaces every native-core implementation provides: the Zig library through
  * bun:ffi, and the pure-TS fallback. The server codes against these only.
  */
+import type { BufferPool } from './buffer_types.ts'
+import type { Metrics } from './metrics_types.ts'
+import type { Numa } from './numa_types.ts'
+import type { WorkerQueue } from './queue_types.ts'
 
 /** Transport kind stored in a session entry. */
 export const TransportKind = { tcp: 0, ws: 1, quic: 2 } as const
@@ -80,12 +84,28 @@ export interface SessionTable {
   close(): void
 }
 
-/** A loaded native core (Zig through FFI, or the pure-TS fallback). */
+/**
+ * A loaded native core (Zig through FFI, or the pure-TS fallback). With Zig, `sessions`,
+ * `buffers`, `metrics` and `queue(id)` are the SAME objects in every Bun Worker of the
+ * process; the TS fallback has one of each per thread.
+ *
+ * @example
+ * const core = loadNative()
+ * const ref = core.buffers.acquire(512)
+ * if (core.queue(peer).push(handle, ref, 512, 0) === 'wake') peerPort.postMessage(0)
+ */
 export interface NativeCore {
   readonly kind: 'zig' | 'ts'
   readonly version: string
   /** The process-wide session table. */
   readonly sessions: SessionTable
+  /** The process-wide buffer pool (created and prewarmed on first access). */
+  readonly buffers: BufferPool
+  /** Process-wide counters and latency histograms. */
+  readonly metrics: Metrics
+  readonly numa: Numa
+  /** The inbox of worker `id` (0..255), created on first use with `capacity`. */
+  queue(id: number, capacity?: number): WorkerQueue
   /** Where the library was loaded from (null for the TS fallback). */
   readonly libraryPath: string | null
 }

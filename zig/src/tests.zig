@@ -1,6 +1,7 @@
 //! Every test of the core, pulled in by lib.zig's test block.
 test {
     _ = @import("status.zig");
+    _ = @import("export_support.zig");
     _ = @import("registry.zig");
     _ = @import("session_table.zig");
     _ = @import("session_table_test.zig");
