@@ -14,6 +14,11 @@ import {
 
 /** How long a closing session may wait for the peer to end its side. */
 const CLOSE_GRACE_MS = 2_000
+/**
+ * Default for how long a session may exist without sending on its stream. Such a session
+ * is not an app session yet, and Bun keeps idle sessions alive (docs/quic.md, defect 2).
+ */
+export const QUIC_STREAM_TIMEOUT_MS = 10_000
 
 /** Options of the QUIC listener. */
 export interface QuicOptions {
@@ -29,6 +34,8 @@ export interface QuicOptions {
   keepAlive?: number
   /** ALPN to select (default `msgtrans`; the Rust crate offers none, see docs/quic.md). */
   alpn?: string
+  /** Close a session that has not sent on its stream this long after connecting, ms (10 s). */
+  streamTimeout?: number
 }
 
 /** A QUIC listener; also tells which certificate it serves. */
@@ -142,7 +149,7 @@ export function listenQuic(opts: QuicOptions, handlers: TransportHandlers, setti
   const endpoint = new QuicEndpoint({ address: `${host.includes(':') ? `[${host}]` : host}:${opts.port}` })
   const onSession = (session: QuicSession) => {
     if (stopping) return session.destroy()
-    serveSession(session, live, handlers, settings, releaseWhenIdle)
+    serveSession(session, live, handlers, settings, releaseWhenIdle, opts.streamTimeout ?? QUIC_STREAM_TIMEOUT_MS)
   }
   listen(onSession, {
     endpoint,
@@ -177,9 +184,16 @@ function serveSession(
   handlers: TransportHandlers,
   settings: TransportSettings,
   onEnded: () => void,
+  streamTimeout: number,
 ): void {
   const conn = new QuicConnection(session, settings, '')
   live.add(conn)
+  const deadline = setTimeout(() => {
+    if (conn.opened || conn.closed) return
+    settings.log(`quic ${conn.remoteAddress}: closing, E_NO_STREAM: no stream within ${streamTimeout} ms`)
+    conn.close(CloseCode.policy, 'E_NO_STREAM: no stream opened')
+  }, streamTimeout)
+  deadline.unref?.()
   session.onstream = (stream: QuicStream) => {
     // node:quic rejects stream.closed when a session ends abruptly; unobserved it
     // would surface as an unhandled rejection.
@@ -207,6 +221,7 @@ function serveSession(
     settings.log(`quic ${conn.remoteAddress}: handshake failed, ${err.message}`)
   })
   const ended = () => {
+    clearTimeout(deadline)
     if (!live.delete(conn)) return
     conn.closed = true
     conn.queue?.clear()

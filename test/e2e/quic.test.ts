@@ -147,6 +147,20 @@ describe('quic: protocol errors close only that connection', () => {
   })
 })
 
+describe('quic: a session that never uses its stream', () => {
+  test('is closed after streamTimeout, with a logged reason', async () => {
+    const logs: string[] = []
+    const app = await echoApp({ quic: { port: 0, hostname: host, streamTimeout: 200 } }, logs).listen()
+    try {
+      const idle = await rawQuic(app.ports.quic!, { stream: false })
+      await idle.ended // the server closed the session (CONNECTION_CLOSE)
+      expect(logs.some((l) => l.includes('E_NO_STREAM'))).toBe(true)
+    } finally {
+      await app.stop()
+    }
+  })
+})
+
 describe('quic: keep-alive', () => {
   // Bun 1.4.4 does not enforce maxIdleTimeout (docs/quic.md, defect 3), so only the
   // keep-alive side is testable: a silent client stays connected and usable.
