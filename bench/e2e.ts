@@ -45,6 +45,8 @@ export interface ScenarioResult {
   target: string
   targetRatio: number | null
   ratio: number | null
+  /** The same ratio per server CPU-second: robust when neighbours take CPU from the server. */
+  cpuRatio: number | null
   met: boolean | null
   runs: RunSummary[]
 }
@@ -159,10 +161,13 @@ async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<Scen
     runs.push(summarize('msgtrans', s.subject.server, fixed, `fixed ${rate}/s`))
   }
   let ratio: number | null = null
+  let cpuRatio: number | null = null
   if (s.baseline) {
     const base = await measure(bin, s.baseline, pin)
     runs.push(summarize('baseline', s.baseline.server, base, 'closed loop'))
     ratio = base[s.metric] > 0 ? subject[s.metric] / base[s.metric] : null
+    const [mine, theirs] = [runs[0]!.msgs_per_server_cpu_s, runs.at(-1)!.msgs_per_server_cpu_s]
+    cpuRatio = mine !== null && theirs ? mine / theirs : null
   }
   const fixedP99 = runs[1]?.latency_us?.p99
   const met =
@@ -171,7 +176,7 @@ async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<Scen
       : s.fixedRateAt !== undefined && fixedP99 !== undefined
         ? fixedP99 < 1000
         : null
-  return { name: s.name, title: s.title, metric: s.metric, target: s.target, targetRatio: s.targetRatio ?? null, ratio, met, runs }
+  return { name: s.name, title: s.title, metric: s.metric, target: s.target, targetRatio: s.targetRatio ?? null, ratio, cpuRatio, met, runs }
 }
 
 async function main() {
