@@ -46,7 +46,9 @@ export function runNumaContract(name: string, numa: Numa) {
       const topo = numa.topology()
       const node0 = topo.nodes.find((n) => n.id === 0)!
       expect(node0.cpus.length).toBeGreaterThan(0)
-      for (const cpu of numa.affinity()) expect(topo.nodes.some((n) => n.cpus.includes(cpu))).toBe(true)
+      for (const cpu of numa.affinity()) {
+        expect(topo.nodes.some((n) => n.cpus.includes(cpu))).toBe(true)
+      }
     })
   })
 }

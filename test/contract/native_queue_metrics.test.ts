@@ -26,7 +26,8 @@ export function runWorkerQueueContract(name: string, make: (capacity: number) =>
       expect(q.prepareSleep()).toBe(true)
       expect(q.push(7, 0, 0, 0)).toBe('wake')
       expect(q.prepareSleep()).toBe(false) // work is queued: keep draining
-      expect(q.stats()).toMatchObject({ pushed: 6, popped: 5, full: 1, wakeups: 2, len: 1, capacity: 4 })
+      const stats = { pushed: 6, popped: 5, full: 1, wakeups: 2, len: 1, capacity: 4 }
+      expect(q.stats()).toMatchObject(stats)
       q.close()
     })
 

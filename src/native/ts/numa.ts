@@ -2,7 +2,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { NativeError } from '../errors.ts'
-import { planWorkers, type Numa, type NumaNode, type Placement, type Topology } from '../numa_types.ts'
+import {
+  planWorkers,
+  type Numa,
+  type NumaNode,
+  type Placement,
+  type Topology,
+} from '../numa_types.ts'
 import { Status } from '../symbols.ts'
 
 /** Parses a kernel cpulist such as "0-3,8". */

@@ -66,7 +66,8 @@ export class ZigBufferPool implements BufferPool {
   static attach(lib: RawLib, id: number, config: BufferPoolConfig = {}): ZigBufferPool {
     const out = new BigUint64Array(1)
     check(lib.msgtrans_buffer_pool_attach(id, encodeConfig(config), out), 'buffer pool attach')
-    return new ZigBufferPool(lib, Number(out[0]) as Pointer, () => lib.msgtrans_buffer_pool_detach(id))
+    const pool = Number(out[0]) as Pointer
+    return new ZigBufferPool(lib, pool, () => lib.msgtrans_buffer_pool_detach(id))
   }
 
   #ptr(): Pointer {
@@ -94,8 +95,8 @@ export class ZigBufferPool implements BufferPool {
   #map(k: number): Uint8Array {
     const tier = Math.floor(k / MAX_SLABS_PER_TIER)
     const generation = this.#generations[k]!
-    const code = this.#lib.msgtrans_buffer_slab(this.#ptr(), tier, k % MAX_SLABS_PER_TIER, this.#slab)
-    check(code, 'buffer view')
+    const slab = k % MAX_SLABS_PER_TIER
+    check(this.#lib.msgtrans_buffer_slab(this.#ptr(), tier, slab, this.#slab), 'buffer view')
     const base = Number(this.#slab[0]) as Pointer
     const view = new Uint8Array(toArrayBuffer(base, 0, Number(this.#slab[1])))
     this.#views[k] = view

@@ -87,7 +87,10 @@ export class ZigWorkerQueue implements WorkerQueue {
   stats(): QueueStats {
     check(this.#lib.msgtrans_queue_stats(this.#ptr(), this.#stats), 'queue stats')
     const [pushed, popped, full, wakeups, len, capacity] = Array.from(this.#stats, Number)
-    return { pushed: pushed!, popped: popped!, full: full!, wakeups: wakeups!, len: len!, capacity: capacity! }
+    return {
+      pushed: pushed!, popped: popped!, full: full!, wakeups: wakeups!, len: len!,
+      capacity: capacity!,
+    }
   }
 
   close(): void {
