@@ -11,8 +11,10 @@ import {
   PacketType,
   ProtocolError,
   routeName,
+  jsonCodec,
   type Packet,
 } from '../protocol/index.ts'
+import { writePacket } from '../transport/index.ts'
 import { then, type MaybePromise } from './maybe-async.ts'
 import { formatIssues, type StandardSchemaV1 } from './schema.ts'
 import type { Session } from './session.ts'
@@ -78,21 +80,28 @@ function handleUnrouted(rt: Runtime, session: Session, packet: Packet, name: str
 }
 
 function runHandler(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, body: unknown) {
-  const ctx: Record<string, unknown> = rt.baseContext(session)
+  const ctx: Record<string, unknown> = Object.create(rt.baseContext(session))
   ctx.body = body
   ctx.packet = packet
   ctx.route = route.name
-  const derived = runDerives(rt.state.derives, ctx, 0)
-  return then(derived, () => {
-    const early = runBefore([...rt.state.beforeHandle, ...route.beforeHandle], ctx, 0)
-    return then(early, (value) => {
-      const result = value !== undefined ? value : route.handler(ctx)
-      if (route.kind === 'message' || packet.type !== PacketType.request) return result
-      return then(result, (r) =>
-        then(validate(route.response, r, ErrorCode.badResponse), (v) => respond(rt, session, packet, route, v)),
-      )
-    })
+  const { derives, beforeHandle } = rt.state
+  // Fast path: no derive and no beforeHandle hooks means no closures per message.
+  if (derives.length === 0 && beforeHandle.length === 0 && route.beforeHandle.length === 0) {
+    return finish(rt, session, packet, route, route.handler(ctx))
+  }
+  return then(runDerives(derives, ctx, 0), () => {
+    const hooks = route.beforeHandle.length ? [...beforeHandle, ...route.beforeHandle] : beforeHandle
+    return then(runBefore(hooks, ctx, 0), (value) =>
+      finish(rt, session, packet, route, value !== undefined ? value : route.handler(ctx)),
+    )
   })
+}
+
+function finish(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, result: unknown) {
+  if (route.kind === 'message' || packet.type !== PacketType.request) return result
+  return then(result, (r) =>
+    then(validate(route.response, r, ErrorCode.badResponse), (v) => respond(rt, session, packet, route, v)),
+  )
 }
 
 function runDerives(derives: AppState['derives'], ctx: Record<string, unknown>, i: number): MaybePromise<void> {
@@ -131,9 +140,8 @@ function decodeBody(rt: Runtime, codec: RouteEntry['codec'] | undefined, packet:
       throw new MsgtransError(ErrorCode.decompress, e.message, e.code)
     }
   }
-  const c = codec ?? { decode: (b: Uint8Array) => (b.length ? JSON.parse(new TextDecoder().decode(b)) : undefined) }
   try {
-    return c.decode(payload)
+    return (codec ?? jsonCodec).decode(payload)
   } catch (err) {
     throw new MsgtransError(ErrorCode.badJson, `payload does not decode: ${(err as Error).message}`)
   }
@@ -156,9 +164,7 @@ function respond(rt: Runtime, session: Session, req: Packet, route: RouteEntry |
   let payload = encodeBody(result, route?.codec ?? JSON_ENCODER)
   const compression = route?.compression ? Compression[route.compression] : Compression.none
   if (compression !== Compression.none) payload = compressPayload(payload, compression)
-  session.writeEncoded(
-    encodePacket({ type: PacketType.response, id: req.id, biz: req.biz, compression, payload }),
-  )
+  writePacket(session.connection, PacketType.response, req.biz, req.id, 0, compression, undefined, payload)
 }
 
 const JSON_ENCODER = {

@@ -21,7 +21,7 @@ export class InflightTracker<S extends object = object> {
 
   /** In-flight packets of one session. */
   count(session: S): number {
-    return this.#counts.get(session) ?? 0
+    return this.#total === 0 ? 0 : (this.#counts.get(session) ?? 0)
   }
 
   /** In-flight packets of every session. */

@@ -30,16 +30,15 @@ interface SessionBuckets {
 export class RateLimiter {
   readonly #sessions = new Map<object, SessionBuckets>()
   readonly #maxViolations: number
+  /** False when no limit is configured (checked per packet, so computed once). */
+  readonly enabled: boolean
 
   constructor(
     readonly config: RateLimitConfig = {},
     private readonly now?: () => number,
   ) {
     this.#maxViolations = config.maxViolations ?? 100
-  }
-
-  get enabled(): boolean {
-    return this.config.session !== undefined || Object.keys(this.config.routes ?? {}).length > 0
+    this.enabled = config.session !== undefined || Object.keys(config.routes ?? {}).length > 0
   }
 
   /** Spends a token of the session's bucket and of the route's, if any. */

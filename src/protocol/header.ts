@@ -51,16 +51,31 @@ export function readHeader(buf: Uint8Array, offset: number, limits: Limits): Hea
 
 /** Writes a fixed header at `offset`; fields must already be in range. */
 export function writeHeader(buf: Uint8Array, offset: number, h: Header): void {
+  writeFields(buf, offset, h.type, h.compression, h.biz, h.id, h.extLen, h.payloadLen, h.flags)
+}
+
+/** writeHeader without a Header object (the send hot path). */
+export function writeFields(
+  buf: Uint8Array,
+  offset: number,
+  type: number,
+  compression: number,
+  biz: number,
+  id: number,
+  extLen: number,
+  payloadLen: number,
+  flags: number,
+): void {
   buf[offset] = VERSION
-  buf[offset + 1] = h.compression
-  buf[offset + 2] = h.type
-  buf[offset + 3] = h.biz
-  writeU32(buf, offset + 4, h.id)
-  buf[offset + 8] = h.extLen >>> 8
-  buf[offset + 9] = h.extLen & 0xff
-  writeU32(buf, offset + 10, h.payloadLen)
-  buf[offset + 14] = (h.flags >>> 8) & 0xff
-  buf[offset + 15] = h.flags & 0xff
+  buf[offset + 1] = compression
+  buf[offset + 2] = type
+  buf[offset + 3] = biz
+  writeU32(buf, offset + 4, id)
+  buf[offset + 8] = extLen >>> 8
+  buf[offset + 9] = extLen & 0xff
+  writeU32(buf, offset + 10, payloadLen)
+  buf[offset + 14] = (flags >>> 8) & 0xff
+  buf[offset + 15] = flags & 0xff
 }
 
 /** Total packet size a header describes. */

@@ -1,6 +1,6 @@
 import { compressPayload } from './compression.ts'
 import { Compression, Flags } from './constants.ts'
-import { encodePacket } from './packet.ts'
+import { encodeParts } from './packet.ts'
 import { encodeBody, type PayloadCodec } from './payload.ts'
 import { routeExt, ROUTE_FLAGS } from './route.ts'
 
@@ -55,7 +55,7 @@ export function outboundFields(
   return { biz, ext, flags, compression, payload }
 }
 
-/** Encodes fields with a type and id. */
+/** Encodes fields with a type and id (one allocation: the packet itself). */
 export function encodeOutbound(f: OutboundFields, type: number, id: number): Uint8Array {
-  return encodePacket({ ...f, type, id })
+  return encodeParts(type, f.biz, id, f.flags, f.compression, f.ext, f.payload)
 }

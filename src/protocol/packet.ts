@@ -9,7 +9,7 @@ import {
   type Limits,
 } from './constants.ts'
 import { ProtocolError } from './errors.ts'
-import { readHeader, writeHeader } from './header.ts'
+import { readHeader, writeFields, writeHeader } from './header.ts'
 
 const EMPTY = new Uint8Array(0)
 
@@ -52,6 +52,48 @@ export function encodePacket(p: PacketInit): Uint8Array {
   const out = new Uint8Array(encodedSize(p))
   encodePacketInto(out, 0, p)
   return out
+}
+
+/**
+ * Encodes a packet from its fields without building an options object (the send hot
+ * path). Same checks and bytes as encodePacket.
+ */
+export function encodeParts(
+  type: number,
+  biz: number,
+  id: number,
+  flags: number,
+  compression: number,
+  ext: Uint8Array | undefined,
+  payload: Uint8Array,
+): Uint8Array {
+  const out = new Uint8Array(HEADER_SIZE + (ext?.length ?? 0) + payload.length)
+  encodePartsInto(out, 0, type, biz, id, flags, compression, ext, payload)
+  return out
+}
+
+/** encodeParts into `dst` at `offset` (which must have room); returns bytes written. */
+export function encodePartsInto(
+  dst: Uint8Array,
+  offset: number,
+  type: number,
+  biz: number,
+  id: number,
+  flags: number,
+  compression: number,
+  ext: Uint8Array | undefined,
+  payload: Uint8Array,
+): number {
+  const extLen = ext?.length ?? 0
+  checkRange('biz', biz, 0xff)
+  checkRange('id', id, MAX_MESSAGE_ID)
+  checkRange('flags', flags, 0xffff)
+  checkRange('ext header length', extLen, MAX_EXT_HEADER_FIELD)
+  checkRange('payload length', payload.length, MAX_MESSAGE_ID)
+  writeFields(dst, offset, type, compression, biz, id, extLen, payload.length, flags)
+  if (ext) dst.set(ext, offset + HEADER_SIZE)
+  dst.set(payload, offset + HEADER_SIZE + extLen)
+  return HEADER_SIZE + extLen + payload.length
 }
 
 /** Encodes into `dst` at `offset`; returns the number of bytes written. */
@@ -126,7 +168,7 @@ export function packetFromHeader(
 }
 
 function checkRange(field: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
+  if (!(value >= 0 && value <= max && value === Math.floor(value))) {
     throw new RangeError(`msgtrans: ${field} ${value} is outside 0..${max}`)
   }
 }

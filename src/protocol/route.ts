@@ -32,8 +32,33 @@ export function routeExt(name: string): Uint8Array {
  */
 export function routeName(ext: Uint8Array, flags: number): string | undefined {
   if (ext.length === 0) return undefined
-  if (hasPrefix(ext)) return decoder.decode(ext.subarray(PREFIX_BYTES.length))
+  if (hasPrefix(ext)) return internedName(ext)
   return flags & Flags.routeTag ? decoder.decode(ext) : undefined
+}
+
+// Route names seen on the wire, by a hash of their ext bytes, so the hot path neither
+// decodes UTF-8 nor allocates a string per packet. Bounded; on overflow it decodes.
+interface Interned {
+  bytes: Uint8Array
+  name: string
+}
+const interned = new Map<number, Interned>()
+const MAX_INTERNED = 4096
+
+function internedName(ext: Uint8Array): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < ext.length; i++) h = Math.imul(h ^ ext[i]!, 0x01000193)
+  const hit = interned.get(h)
+  if (hit && sameBytes(hit.bytes, ext)) return hit.name
+  const name = decoder.decode(ext.subarray(PREFIX_BYTES.length))
+  if (!hit && interned.size < MAX_INTERNED) interned.set(h, { bytes: ext.slice(), name })
+  return name
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function hasPrefix(ext: Uint8Array): boolean {

@@ -2,3 +2,4 @@
 export * from './types.ts'
 export { listenTcp, TcpConnection, type TcpOptions } from './tcp.ts'
 export { listenWs, WsConnection, SUBPROTOCOL, type WsOptions } from './ws.ts'
+export { writePacket } from './write-packet.ts'

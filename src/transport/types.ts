@@ -12,6 +12,13 @@ export interface Connection {
   readonly closed: boolean
   /** Writes one encoded packet. */
   write(packet: Uint8Array): SendResult
+  /**
+   * Optional in-place encoding: space for an `n`-byte packet in the connection's
+   * outbound batch (write at `offset`, then commitReserved(n)), or null.
+   */
+  reserve?(n: number): { bytes: Uint8Array; offset: number } | null
+  /** Completes reserve(). */
+  commitReserved?(n: number): SendResult
   /** Closes the connection; `code` is a WebSocket close code, `reason` a short text. */
   close(code?: number, reason?: string): void
 }
@@ -37,6 +44,13 @@ export interface TransportSettings {
   admitUpgrade?(req: Request, remoteAddress: string): unknown
   /** Ms an HTTP connection may idle before its upgrade completes (slowloris bound). */
   upgradeTimeout?: number
+  /**
+   * 'throughput' (default): small TCP writes of one event-loop turn are corked into one
+   * socket write. 'latency': every packet is written at once.
+   */
+  batching?: 'throughput' | 'latency'
+  /** Largest corked batch in bytes (default 64 KiB). */
+  batchBytes?: number
 }
 
 /** A listening transport. */
