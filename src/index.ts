@@ -24,3 +24,4 @@ export {
   type Target,
 } from './protocol/index.ts'
 export { CloseCode } from './transport/index.ts'
+export { workerIndex, isClusterWorker } from './cluster/context.ts'

@@ -61,6 +61,15 @@ export interface MsgtransConfig {
   upgradeTimeout?: number
   /** Ms `drain()` waits for in-flight work before closing what is left (30 s). */
   drainTimeout?: number
+  /**
+   * One Bun Worker per core: 'auto' (one per usable CPU) or a count. Every worker loads
+   * the app module and listens on the same ports (SO_REUSEPORT). See docs/workers.md.
+   */
+  workers?: 'auto' | number
+  /** Workers placed on each NUMA node (default: one per CPU of the node). */
+  workersPerNumaNode?: number
+  /** Module every worker loads (default `Bun.main`, the script that called listen). */
+  workerEntry?: string
 }
 
 /** Config with defaults filled in. */

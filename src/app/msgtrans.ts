@@ -1,10 +1,22 @@
-import { codecOf, type SendOptions, type SendResult, type Target } from '../protocol/index.ts'
+import {
+  codecOf,
+  decodeErrorBody,
+  ErrorCode,
+  isErrorExt,
+  jsonCodec,
+  MsgtransError,
+  type Packet,
+  type SendOptions,
+  type SendResult,
+  type Target,
+} from '../protocol/index.ts'
 import { resolveConfig, type MsgtransConfig } from './config.ts'
 import type { MaybePromise } from './maybe-async.ts'
 import type { PublishResult } from './pubsub.ts'
 import type { StandardSchemaV1 } from './schema.ts'
 import { Server } from './server.ts'
 import type { DrainResult } from './drain.ts'
+import type { ClusterPrimary } from '../cluster/primary.ts'
 import { serverStats, type ServerStats } from './stats.ts'
 import type { Session } from './session.ts'
 import { addRoute, emptyState, mergeState, type AppState, type HttpHandler } from './state.ts'
@@ -52,6 +64,8 @@ export class Msgtrans<
   readonly #state: AppState
   readonly #prefix: string
   #server: Server | undefined
+  #primary: ClusterPrimary | undefined
+  readonly #primaryHooks: PrimaryHook[] = []
 
   constructor(config: MsgtransConfig = {}, state: AppState = emptyState(), prefix = '') {
     this.config = config
@@ -164,13 +178,42 @@ export class Msgtrans<
     return this as any
   }
 
-  /** Starts serving; resolves when every listener is bound. */
+  /**
+   * Starts serving; resolves when every listener is bound. With `workers` (or inside a
+   * cluster worker) it serves from one Bun Worker per core instead: see docs/workers.md.
+   */
   async listen(overrides: Partial<MsgtransConfig> = {}): Promise<this> {
-    if (this.#server) throw new Error('msgtrans: already listening')
-    const server = new Server(this.#state, resolveConfig({ ...this.config, ...overrides }))
+    if (this.#server || this.#primary) throw new Error('msgtrans: already listening')
+    const config = { ...this.config, ...overrides }
+    const cluster = await import('../cluster/index.ts')
+    if (config.workers !== undefined || cluster.isClusterWorker()) {
+      const make = (c: MsgtransConfig) => new Server(this.#state, resolveConfig(c))
+      const r = await cluster.clusterListen(config, make, this.#primaryHooks)
+      this.#server = r.server
+      this.#primary = r.primary
+      return this
+    }
+    const server = new Server(this.#state, resolveConfig(config))
     server.start()
     this.#server = server
     return this
+  }
+
+  /**
+   * Runs once, in the primary thread only, before the workers start (`listen({ workers })`
+   * loads this module in every worker too; top-level code runs in each of them).
+   *
+   * @example
+   * app.primary(({ workers }) => console.log(`starting ${workers} workers`))
+   */
+  primary(fn: PrimaryHook): this {
+    this.#primaryHooks.push(fn)
+    return this
+  }
+
+  /** The running cluster, when this thread is the primary of `listen({ workers })`. */
+  get cluster(): ClusterPrimary | undefined {
+    return this.#primary
   }
 
   /**
@@ -196,7 +239,9 @@ export class Msgtrans<
   /** Stops accepting, closes sessions with a reason, resolves when they are gone. */
   async stop(deadlineMs?: number): Promise<void> {
     const server = this.#server
-    this.#server = undefined
+    const primary = this.#primary
+    this.#server = this.#primary = undefined
+    await primary?.stop(deadlineMs)
     await server?.stop(deadlineMs)
   }
 
@@ -210,13 +255,16 @@ export class Msgtrans<
    */
   async drain(deadlineMs?: number): Promise<DrainResult | undefined> {
     const server = this.#server
-    this.#server = undefined
+    const primary = this.#primary
+    this.#server = this.#primary = undefined
+    if (primary) return primary.drain(deadlineMs)
     return server?.drain(deadlineMs)
   }
 
   /** Bound ports (after listen). */
   get ports(): { tcp?: number; ws?: number; quic?: number } {
     const out: { tcp?: number; ws?: number; quic?: number } = {}
+    if (this.#primary) return { ...this.#primary.ports }
     for (const l of this.#running().listeners) out[l.transport] = l.port
     return out
   }
@@ -239,6 +287,32 @@ export class Msgtrans<
   /** Sends a one-way packet to a session by id. */
   send(sessionId: number, target: (keyof Pushes & string) | Target, body?: unknown, opts?: SendOptions): SendResult {
     return this.#running().send(sessionId, target, body, opts)
+  }
+
+  /**
+   * Sends a request to a session by id (on any worker of a cluster) and resolves with
+   * its decoded response; rejects with E_CLOSED when no such session is live.
+   */
+  async requestSession<T = unknown>(sessionId: number, target: Target, body?: unknown, opts?: SendOptions): Promise<T> {
+    const server = this.#running()
+    const local = server.sessions.get(sessionId)
+    if (local) return local.request<T>(target, body, opts)
+    if (!server.cluster) throw new MsgtransError(ErrorCode.closed, `no session ${sessionId}`)
+    return decodeReply(await server.cluster.request(sessionId, target, body, opts)) as T
+  }
+
+  /** Worker index owning a live session (0 without a cluster), or -1 when none is live. */
+  ownerOf(sessionId: number): number {
+    const server = this.#running()
+    return (server.cluster?.sessions ?? server.native.sessions).owner(sessionId)
+  }
+
+  /** Closes a session by id (on any worker of a cluster); false when none is live. */
+  closeSession(sessionId: number, code?: number, reason?: string): boolean {
+    const server = this.#running()
+    const local = server.sessions.get(sessionId)
+    if (local) return local.close(code, reason), true
+    return server.cluster?.close(sessionId, code, reason) ?? false
   }
 
   /** Publishes to a topic: one encode, written to every subscriber. */
@@ -282,6 +356,17 @@ export class Msgtrans<
     if (!this.#server) throw new Error('msgtrans: not listening (call listen() first)')
     return this.#server
   }
+}
+
+/** A `primary()` hook: runs once in the primary thread before the workers start. */
+export type PrimaryHook = (info: { workers: number }) => unknown
+
+function decodeReply(packet: Packet): unknown {
+  if (isErrorExt(packet.ext)) {
+    const e = decodeErrorBody(packet.payload)
+    throw new MsgtransError(e.code, e.message, e.details)
+  }
+  return jsonCodec.decode(packet.payload)
 }
 
 type PluginCtx<P> = P extends Msgtrans<infer C, any, any, any> ? C : {}

@@ -9,6 +9,7 @@ import {
   type TransportHandlers,
   type TransportListener,
 } from '../transport/index.ts'
+import type { ClusterHooks } from './cluster-hooks.ts'
 import type { ResolvedConfig } from './config.ts'
 import { listenQuic } from '../transport/quic.ts'
 import { dispatchPacket, type Runtime } from './dispatch.ts'
@@ -29,6 +30,8 @@ export class Server implements SessionHost, Runtime {
   readonly #closedWaiters = new Set<() => void>()
   /** Limits, auth, rate limits, idle timeouts, in-flight bounds (src/app/guards.ts). */
   readonly guards: Guards
+  /** Set when this server is one worker of a cluster (src/cluster); else undefined. */
+  cluster: ClusterHooks | undefined = undefined
 
   constructor(
     readonly state: AppState,
@@ -93,12 +96,16 @@ export class Server implements SessionHost, Runtime {
   /** Encodes once and writes to every subscriber of `topic`. */
   publish(topic: string, target: Target, body?: unknown, opts?: SendOptions & { except?: Session }): PublishResult {
     const f = outboundFields(target, body, jsonCodec, opts, this.bizOf)
-    return this.topics.deliver(topic, encodeOutbound(f, PacketType.oneWay, 0), opts?.except)
+    const packet = encodeOutbound(f, PacketType.oneWay, 0)
+    this.cluster?.publish(topic, packet)
+    return this.topics.deliver(topic, packet, opts?.except)
   }
 
   /** Sends to a session by id; 'dropped' when it is not connected here. */
   send(sessionId: number, target: Target, body?: unknown, opts?: SendOptions): SendResult {
-    return this.sessions.get(sessionId)?.send(target, body, opts) ?? 'dropped'
+    const local = this.sessions.get(sessionId)
+    if (local || !this.cluster) return local?.send(target, body, opts) ?? 'dropped'
+    return this.cluster.send(sessionId, target, body, opts)
   }
 
   baseContext(session: Session): Record<string, unknown> {
@@ -174,7 +181,9 @@ export class Server implements SessionHost, Runtime {
 
   #open(conn: Connection): void {
     if (!this.guards.admit(conn)) return
-    const id = this.native.sessions.insert({ owner: 0, transport: TransportKind[conn.transport], tag: 0 })
+    const table = this.cluster?.sessions ?? this.native.sessions
+    const id = table.insert({ owner: this.cluster?.index ?? 0, transport: TransportKind[conn.transport], tag: 0 })
+    this.cluster?.opened(id)
     const session = new Session(id, conn, this)
     this.sessions.set(id, session)
     this.#byConn.set(conn, session)
@@ -189,7 +198,8 @@ export class Server implements SessionHost, Runtime {
     if (!session) return
     this.#byConn.delete(conn)
     this.sessions.delete(session.id)
-    this.native.sessions.remove(session.id)
+    ;(this.cluster?.sessions ?? this.native.sessions).remove(session.id)
+    this.cluster?.closed(session.id)
     session.pending.rejectAll(new MsgtransError(ErrorCode.closed, `connection closed (${code})`))
     // Hooks still see session.topics (e.g. to tell a room someone left); the session is
     // removed from them right after, so a publish from the hook skips it.

@@ -101,6 +101,26 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
     return reply
   }
 
+  /**
+   * Writes a packet another worker encoded for this session (message id 0): stamps this
+   * session's next message id into it first (the bytes are ours; see src/cluster).
+   */
+  writeStamped(packet: Uint8Array): SendResult {
+    stampId(packet, this.#ids.next())
+    return this.connection.write(packet)
+  }
+
+  /** Like writeStamped() for a request: resolves with the peer's response packet. */
+  requestStamped(packet: Uint8Array, timeout = this.host.requestTimeout): Promise<Packet> {
+    const id = this.#ids.next()
+    stampId(packet, id)
+    const reply = this.pending.add(id, timeout)
+    if (this.connection.write(packet) === 'dropped') {
+      this.pending.fail(id, new MsgtransError(ErrorCode.closed, 'request could not be written'))
+    }
+    return reply
+  }
+
   /** Writes an already encoded packet (used by publish; one encode, many writes). */
   writeEncoded(packet: Uint8Array): SendResult {
     return this.connection.write(packet)
@@ -120,4 +140,9 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
   close(code?: number, reason?: string): void {
     this.connection.close(code, reason)
   }
+}
+
+/** message_id lives at bytes 4..7 of the v1 header, big-endian. */
+function stampId(packet: Uint8Array, id: number): void {
+  new DataView(packet.buffer, packet.byteOffset, 8).setUint32(4, id)
 }

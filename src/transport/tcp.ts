@@ -13,6 +13,8 @@ import {
 export interface TcpOptions {
   port: number
   hostname?: string
+  /** SO_REUSEPORT: several workers listen on one port, the kernel spreads connections. */
+  reusePort?: boolean
 }
 
 /** A TCP connection: framer in, write queue out. */
@@ -93,6 +95,7 @@ export function listenTcp(
   const listener: TCPSocketListener<TcpConnection> = Bun.listen<TcpConnection>({
     hostname: opts.hostname ?? '0.0.0.0',
     port: opts.port,
+    reusePort: opts.reusePort,
     socket: {
       open(socket) {
         socket.setNoDelay(true)

@@ -1,0 +1,196 @@
+import type { MessagePort } from 'node:worker_threads'
+import type { ClusterHooks } from '../app/cluster-hooks.ts'
+import type { Server } from '../app/server.ts'
+import type { SessionTable } from '../native/index.ts'
+import {
+  encodeOutbound,
+  ErrorCode,
+  jsonCodec,
+  MsgtransError,
+  outboundFields,
+  PacketType,
+  type Packet,
+  type SendOptions,
+  type SendResult,
+  type Target,
+} from '../protocol/index.ts'
+import type { PeerMessage, ToPrimary } from './messages.ts'
+import { Peer } from './peer.ts'
+
+interface Waiting {
+  peer: number
+  resolve(p: Packet): void
+  reject(e: Error): void
+  timer: ReturnType<typeof setTimeout>
+}
+
+/** Cross-worker requests one worker may have outstanding. */
+export const MAX_CROSS_REQUESTS = 65_536
+
+/**
+ * One worker's side of the cluster: routes sends, requests, closes and publishes for
+ * sessions of other workers (owner from the shared session table) and serves theirs.
+ *
+ * @example
+ * server.cluster = new ClusterLink(index, table, server, (m) => parentPort.postMessage(m))
+ */
+export class ClusterLink implements ClusterHooks {
+  readonly #peers = new Map<number, Peer>()
+  readonly #waiting = new Map<number, Waiting>()
+  #nextReq = 1
+  #opened: number[] = []
+  #closed: number[] = []
+  /** Cross-worker messages this worker received and could not deliver (session gone). */
+  undeliverable = 0
+
+  constructor(
+    readonly index: number,
+    readonly sessions: SessionTable,
+    readonly server: Server,
+    readonly toPrimary: (m: ToPrimary) => void,
+  ) {}
+
+  /** Peer ids this worker can reach. */
+  get peers(): number[] {
+    return [...this.#peers.keys()]
+  }
+
+  /** Wake-ups (postMessage batches) and messages sent to peers so far. */
+  get traffic(): { wakeups: number; messages: number } {
+    let wakeups = 0
+    let messages = 0
+    for (const p of this.#peers.values()) (wakeups += p.wakeups), (messages += p.carried)
+    return { wakeups, messages }
+  }
+
+  addPeer(index: number, port: MessagePort): void {
+    this.#peers.get(index)?.close()
+    const peer = new Peer(index, port)
+    this.#peers.set(index, peer)
+    port.on('message', (batch: PeerMessage[]) => {
+      for (const m of batch) this.#receive(peer, m)
+    })
+  }
+
+  peerDown(index: number): void {
+    this.#peers.get(index)?.close()
+    this.#peers.delete(index)
+    for (const [r, w] of this.#waiting) {
+      if (w.peer !== index) continue
+      this.#settle(r)?.reject(new MsgtransError(ErrorCode.closed, `worker ${index} went down`))
+    }
+  }
+
+  opened(id: number): void {
+    if (this.#opened.length + this.#closed.length === 0) queueMicrotask(this.#flushDirectory)
+    this.#opened.push(id)
+  }
+
+  closed(id: number): void {
+    if (this.#opened.length + this.#closed.length === 0) queueMicrotask(this.#flushDirectory)
+    this.#closed.push(id)
+  }
+
+  send(id: number, target: Target, body?: unknown, opts?: SendOptions): SendResult {
+    const peer = this.#ownerPeer(id)
+    if (!peer) return 'dropped'
+    const f = outboundFields(target, body, jsonCodec, opts, this.server.bizOf)
+    return peer.push({ t: 'send', id, p: encodeOutbound(f, PacketType.oneWay, 0) }) ? 'sent' : 'dropped'
+  }
+
+  request(id: number, target: Target, body?: unknown, opts?: SendOptions): Promise<Packet> {
+    const peer = this.#ownerPeer(id)
+    if (!peer) return Promise.reject(new MsgtransError(ErrorCode.closed, `no session ${id}`))
+    if (this.#waiting.size >= MAX_CROSS_REQUESTS) {
+      return Promise.reject(new MsgtransError(ErrorCode.overloaded, 'too many cross-worker requests'))
+    }
+    const f = outboundFields(target, body, jsonCodec, opts, this.server.bizOf)
+    const timeout = opts?.timeout ?? this.server.requestTimeout
+    const r = this.#nextReq++
+    return new Promise<Packet>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#settle(r)?.reject(new MsgtransError(ErrorCode.timeout, `request to session ${id} timed out`))
+      }, timeout + 1_000)
+      this.#waiting.set(r, { peer: peer.index, resolve, reject, timer })
+      const p = encodeOutbound(f, PacketType.request, 0)
+      if (!peer.push({ t: 'req', id, p, r, timeout })) {
+        this.#settle(r)?.reject(new MsgtransError(ErrorCode.overloaded, 'worker queue full'))
+      }
+    })
+  }
+
+  close(id: number, code?: number, reason?: string): boolean {
+    const peer = this.#ownerPeer(id)
+    return peer ? peer.push({ t: 'close', id, code, reason }) : false
+  }
+
+  publish(topic: string, packet: Uint8Array): void {
+    if (this.#peers.size === 0) return
+    // One copy for all peers: the caller may reuse its (pooled) bytes after this returns.
+    const p = packet.slice()
+    for (const peer of this.#peers.values()) peer.push({ t: 'pub', topic, p })
+  }
+
+  #ownerPeer(id: number): Peer | undefined {
+    const owner = this.sessions.owner(id)
+    return owner < 0 || owner === this.index ? undefined : this.#peers.get(owner)
+  }
+
+  #receive(from: Peer, m: PeerMessage): void {
+    switch (m.t) {
+      case 'send': {
+        const s = this.server.sessions.get(m.id)
+        if (s) s.writeStamped(m.p)
+        else this.undeliverable++
+        return
+      }
+      case 'req':
+        return this.#serveRequest(from, m)
+      case 'res': {
+        const w = this.#settle(m.r)
+        if (!w) return
+        if (m.packet) w.resolve(m.packet)
+        else w.reject(new MsgtransError(m.error?.code ?? ErrorCode.handler, m.error?.message ?? 'failed'))
+        return
+      }
+      case 'close':
+        this.server.sessions.get(m.id)?.close(m.code, m.reason)
+        return
+      case 'pub':
+        this.server.topics.deliver(m.topic, m.p)
+        return
+    }
+  }
+
+  #serveRequest(from: Peer, m: Extract<PeerMessage, { t: 'req' }>): void {
+    const s = this.server.sessions.get(m.id)
+    if (!s) {
+      this.undeliverable++
+      from.push({ t: 'res', r: m.r, error: { code: ErrorCode.closed, message: `no session ${m.id}` } })
+      return
+    }
+    s.requestStamped(m.p, m.timeout).then(
+      (packet) => from.push({ t: 'res', r: m.r, packet }),
+      (e: Error) => {
+        const code = e instanceof MsgtransError ? e.code : ErrorCode.handler
+        from.push({ t: 'res', r: m.r, error: { code, message: e.message } })
+      },
+    )
+  }
+
+  #settle(r: number): Waiting | undefined {
+    const w = this.#waiting.get(r)
+    if (!w) return undefined
+    this.#waiting.delete(r)
+    clearTimeout(w.timer)
+    return w
+  }
+
+  #flushDirectory = (): void => {
+    const open = this.#opened
+    const closed = this.#closed
+    this.#opened = []
+    this.#closed = []
+    if (open.length + closed.length > 0) this.toPrimary({ t: 'dir', open, closed })
+  }
+}

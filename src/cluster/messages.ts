@@ -1,0 +1,46 @@
+import type { Packet } from '../protocol/index.ts'
+
+/** Worker ↔ worker messages, carried in batches (one postMessage per batch). */
+export type PeerMessage =
+  /** One-way packet for session `id` (message id 0: the owner stamps its own). */
+  | { t: 'send'; id: number; p: Uint8Array }
+  /** Request for session `id`; the owner answers with `res` carrying `r`. */
+  | { t: 'req'; id: number; p: Uint8Array; r: number; timeout: number }
+  | { t: 'res'; r: number; packet?: Packet; error?: { code: string; message: string } }
+  | { t: 'close'; id: number; code?: number; reason?: string }
+  /** An encoded publish for this worker's subscribers of `topic`. */
+  | { t: 'pub'; topic: string; p: Uint8Array }
+
+/** Where a worker listens (fixed ports, shared by every worker with SO_REUSEPORT). */
+export interface ClusterPorts {
+  tcp?: number
+  ws?: number
+}
+
+/** What the primary hands each worker at spawn (its workerData). */
+export interface WorkerInit {
+  index: number
+  count: number
+  incarnation: number
+  ports: ClusterPorts
+  /** CPU to pin to, -1: none. */
+  cpu: number
+  /** The fallback's shared session table (null when the Zig core is in use). */
+  table: SharedArrayBuffer | null
+}
+
+/** Primary → worker. */
+export type ToWorker =
+  | { t: 'peer'; index: number; port: import('node:worker_threads').MessagePort }
+  | { t: 'down'; index: number }
+  | { t: 'drain'; deadlineMs: number }
+
+/** Worker → primary. */
+export type ToPrimary =
+  | { t: 'ready'; index: number; cpu: number; pinned: boolean; native: 'zig' | 'ts' }
+  | { t: 'failed'; index: number; error: string }
+  | { t: 'dir'; open: number[]; closed: number[] }
+  | { t: 'drained'; index: number; result: import('../app/drain.ts').DrainResult }
+
+/** Key of the workerData entry that marks a msgtrans cluster worker. */
+export const WORKER_DATA_KEY = 'msgtransCluster'

@@ -1,0 +1,114 @@
+import {
+  HANDLE_INDEX_BITS,
+  HANDLE_MAX_GENERATION,
+  NativeError,
+  type SessionInfo,
+  type SessionStats,
+  type SessionTable,
+} from '../native/index.ts'
+
+/** Status values of NativeError (src/native/symbols.ts). */
+const FULL = -3
+
+const INDEX_SPAN = 2 ** HANDLE_INDEX_BITS
+/** Int32 words per slot: generation, owner + 1 (0 = free, -1 = being written), transport, tag. */
+const WORDS = 4
+/** Header words: live count, insert cursor. */
+const HEADER = 2
+/** Default slots of the fallback table (a fixed SharedArrayBuffer; 16 bytes each). */
+export const SHARED_TABLE_SLOTS = 1 << 16
+
+/**
+ * The pure-TS fallback's session table for a cluster: one SharedArrayBuffer seen by
+ * every worker (Atomics CAS on the owner word), same handle layout and contract as the
+ * native table, fixed capacity. Only used when the Zig core is off (MSGTRANS_NATIVE=0);
+ * the native table is shared through the library's process-wide registry instead.
+ *
+ * @example
+ * const sab = SharedSessionTable.allocate(1024)
+ * const t = new SharedSessionTable(sab) // in each worker, same sab
+ * const id = t.insert({ owner: 1, transport: 0, tag: 0 })
+ */
+export class SharedSessionTable implements SessionTable {
+  readonly #words: Int32Array
+  readonly #slots: number
+
+  constructor(readonly buffer: SharedArrayBuffer) {
+    this.#words = new Int32Array(buffer)
+    this.#slots = (this.#words.length - HEADER) / WORDS
+    if (!Number.isInteger(this.#slots) || this.#slots < 1) throw new RangeError('bad shared table buffer')
+  }
+
+  static allocate(slots = SHARED_TABLE_SLOTS): SharedArrayBuffer {
+    if (slots < 1 || slots > INDEX_SPAN) throw new RangeError(`slots must be in 1..${INDEX_SPAN}`)
+    return new SharedArrayBuffer((HEADER + slots * WORDS) * 4)
+  }
+
+  insert(info: SessionInfo): number {
+    const w = this.#words
+    const start = Atomics.add(w, 1, 1) % this.#slots
+    for (let k = 0; k < this.#slots; k++) {
+      const index = (start + k) % this.#slots
+      const base = HEADER + index * WORDS
+      if (Atomics.compareExchange(w, base + 1, 0, -1) !== 0) continue
+      const gen = (w[base]! % HANDLE_MAX_GENERATION) + 1
+      Atomics.store(w, base, gen)
+      w[base + 2] = info.transport
+      w[base + 3] = info.tag | 0
+      Atomics.store(w, base + 1, info.owner + 1)
+      Atomics.add(w, 0, 1)
+      return gen * INDEX_SPAN + index
+    }
+    throw new NativeError(FULL, 'shared session table insert')
+  }
+
+  lookup(handle: number): SessionInfo | null {
+    const base = this.#base(handle)
+    if (base < 0) return null
+    const w = this.#words
+    return { owner: Atomics.load(w, base + 1) - 1, transport: w[base + 2]!, tag: w[base + 3]! >>> 0 }
+  }
+
+  owner(handle: number): number {
+    const base = this.#base(handle)
+    return base < 0 ? -1 : Atomics.load(this.#words, base + 1) - 1
+  }
+
+  remove(handle: number): boolean {
+    const base = this.#base(handle)
+    if (base < 0) return false
+    const owner = Atomics.load(this.#words, base + 1)
+    if (owner <= 0 || Atomics.compareExchange(this.#words, base + 1, owner, 0) !== owner) return false
+    Atomics.sub(this.#words, 0, 1)
+    return true
+  }
+
+  recordIo(handle: number): boolean {
+    return this.#base(handle) >= 0
+  }
+
+  stats(handle: number): SessionStats | null {
+    return this.#base(handle) < 0 ? null : { msgsIn: 0, msgsOut: 0, bytesIn: 0, bytesOut: 0 }
+  }
+
+  get size(): number {
+    return Atomics.load(this.#words, 0)
+  }
+
+  get capacity(): number {
+    return this.#slots
+  }
+
+  close(): void {}
+
+  /** Slot base of a live handle, or -1 (unknown, stale or free). */
+  #base(handle: number): number {
+    if (!Number.isSafeInteger(handle) || handle <= 0) return -1
+    const index = handle % INDEX_SPAN
+    const gen = Math.floor(handle / INDEX_SPAN)
+    if (index >= this.#slots) return -1
+    const base = HEADER + index * WORDS
+    if (Atomics.load(this.#words, base + 1) <= 0 || Atomics.load(this.#words, base) !== gen) return -1
+    return base
+  }
+}

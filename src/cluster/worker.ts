@@ -1,0 +1,50 @@
+import { parentPort } from 'node:worker_threads'
+import type { MsgtransConfig } from '../app/config.ts'
+import type { Server } from '../app/server.ts'
+import { loadNative, type SessionTable } from '../native/index.ts'
+import { ClusterLink } from './link.ts'
+import type { ToPrimary, ToWorker, WorkerInit } from './messages.ts'
+import { pinToCpu } from './placement.ts'
+import { SharedSessionTable } from './shared-table.ts'
+
+/**
+ * Worker side of `listen({ workers })`: pins this thread, binds the shared ports with
+ * SO_REUSEPORT, joins the mesh of peers and obeys the primary (peer up/down, drain).
+ */
+export function startWorker(init: WorkerInit, config: MsgtransConfig, make: (c: MsgtransConfig) => Server): Server {
+  const port = parentPort
+  if (!port) throw new Error('msgtrans: cluster worker without a parent port')
+  const post = (m: ToPrimary) => port.postMessage(m)
+  const pinned = init.cpu >= 0 && pinToCpu(init.cpu)
+  const native = loadNative()
+  const table: SessionTable = init.table ? new SharedSessionTable(init.table) : native.sessions
+  const server = make(workerConfig(config, init))
+  const link = new ClusterLink(init.index, table, server, post)
+  server.cluster = link
+  port.on('message', (m: ToWorker) => {
+    if (m.t === 'peer') link.addPeer(m.index, m.port)
+    else if (m.t === 'down') link.peerDown(m.index)
+    else if (m.t === 'drain') {
+      void server.drain(m.deadlineMs).then((result) => {
+        post({ t: 'drained', index: init.index, result })
+        process.exit(0)
+      })
+    }
+  })
+  try {
+    server.start()
+  } catch (e) {
+    post({ t: 'failed', index: init.index, error: (e as Error).message })
+    throw e
+  }
+  post({ t: 'ready', index: init.index, cpu: init.cpu, pinned, native: native.kind })
+  return server
+}
+
+function workerConfig(c: MsgtransConfig, init: WorkerInit): MsgtransConfig {
+  if (c.quic) throw new Error('msgtrans: QUIC is not served by cluster workers yet (see docs/workers.md)')
+  const out: MsgtransConfig = { ...c, workers: undefined }
+  if (c.tcp && init.ports.tcp) out.tcp = { ...c.tcp, port: init.ports.tcp, reusePort: true } as typeof c.tcp
+  if (c.ws && init.ports.ws) out.ws = { ...c.ws, port: init.ports.ws, reusePort: true } as typeof c.ws
+  return out
+}

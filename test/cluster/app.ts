@@ -1,0 +1,44 @@
+/**
+ * The cluster e2e fixture: a user's app module, loaded by the primary and by every
+ * worker. Ports come from the environment (a fixed free port picked by the test).
+ */
+import { Msgtrans, workerIndex } from '../../src/index.ts'
+
+const workers = Number(process.env.WORKERS ?? 2)
+const app = new Msgtrans({
+  tcp: { port: Number(process.env.TCP_PORT ?? 0), hostname: '127.0.0.1' },
+  ws: { port: Number(process.env.WS_PORT ?? 0), hostname: '127.0.0.1' },
+  drainTimeout: Number(process.env.DRAIN_MS ?? 5_000),
+})
+  .primary(({ workers }) => console.log(`primary: starting ${workers} workers`))
+  .request('whoami', ({ session }) => ({ worker: workerIndex(), id: session.id }))
+  .request('owner', ({ body }) => ({ owner: app.ownerOf((body as { id: number }).id) }))
+  .request('sendTo', ({ body }) => {
+    const { id, text } = body as { id: number; text: string }
+    return { result: app.send(id, 'note', { text, from: workerIndex() }) }
+  })
+  .request('ask', async ({ body }) => {
+    const { id, q } = body as { id: number; q: unknown }
+    return { answer: await app.requestSession(id, 'question', q), via: workerIndex() }
+  })
+  .request('publish', ({ body, publish }) => {
+    const { topic, seq } = body as { topic: string; seq: number }
+    publish(topic, 'news', { seq, from: workerIndex() })
+    return { ok: true }
+  })
+  .request('kick', ({ body }) => ({ ok: app.closeSession((body as { id: number }).id, 4000, 'kicked') }))
+  .request('slow', async ({ body, session }) => {
+    session.send('started', { worker: workerIndex() })
+    await Bun.sleep((body as { ms: number }).ms)
+    return { done: true, worker: workerIndex() }
+  })
+  .request('crash', () => {
+    setTimeout(() => process.exit(7), 0)
+    return { bye: workerIndex() }
+  })
+
+await app.listen({ workers })
+if (app.cluster) {
+  const status = app.cluster.status()
+  console.log(`ready ${JSON.stringify({ ports: app.ports, status })}`)
+}

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { waitFor } from '../helpers/wait.ts'
+import { join, peersOnEach, startCluster, type ClusterProc, type Peer } from './harness.ts'
+
+/**
+ * One contract for both cores: the Zig session table shared through the library's
+ * registry, and the pure-TS fallback (MSGTRANS_NATIVE=0, SharedArrayBuffer table).
+ */
+for (const native of [true, false]) {
+  describe(`cluster, 2 workers, ${native ? 'native core' : 'pure-TS core'}`, () => {
+    let c: ClusterProc
+    let peers: Peer[][]
+    beforeAll(async () => {
+      c = await startCluster({ native })
+      peers = await peersOnEach(c, 2)
+    })
+    afterAll(async () => {
+      for (const list of peers ?? []) for (const p of list) p.client.close()
+      await c?.stop()
+    })
+
+    test('connections land on both workers (SO_REUSEPORT), ids unique', () => {
+      expect(peers[0]!.length).toBeGreaterThan(0)
+      expect(peers[1]!.length).toBeGreaterThan(0)
+      const ids = peers.flat().map((p) => p.id)
+      expect(new Set(ids).size).toBe(ids.length)
+    })
+
+    test('the shared table knows the owner of a session on the other worker', async () => {
+      const [a, b] = [peers[0]![0]!, peers[1]![0]!]
+      expect(await a.client.request('owner', { id: b.id })).toEqual({ owner: 1 })
+      expect(await b.client.request('owner', { id: a.id })).toEqual({ owner: 0 })
+    })
+
+    test('app.send to a session on the other worker', async () => {
+      const [a, b] = [peers[0]![0]!, peers[1]![0]!]
+      const got: unknown[] = []
+      const off = b.client.on('note', (body) => got.push(body))
+      const ba: unknown[] = []
+      const off2 = a.client.on('note', (body) => ba.push(body))
+      expect(await a.client.request('sendTo', { id: b.id, text: 'hi b' })).toEqual({ result: 'sent' })
+      expect(await b.client.request('sendTo', { id: a.id, text: 'hi a' })).toEqual({ result: 'sent' })
+      await waitFor(() => got.length === 1 && ba.length === 1, 5_000, 'cross-worker notes')
+      expect(got[0]).toEqual({ text: 'hi b', from: 0 })
+      expect(ba[0]).toEqual({ text: 'hi a', from: 1 })
+      off()
+      off2()
+    })
+
+    test('message ids of cross-worker sends count on in the owner (never 0)', async () => {
+      const [a, b] = [peers[0]![0]!, peers[1]![0]!]
+      const ids: number[] = []
+      const off = b.client.on('note', (_body, packet) => ids.push(packet.id))
+      for (let i = 0; i < 3; i++) await a.client.request('sendTo', { id: b.id, text: `n${i}` })
+      await waitFor(() => ids.length === 3, 5_000, 'three notes')
+      expect(ids.every((id) => id > 0)).toBe(true)
+      expect(ids[1]).toBe(ids[0]! + 1)
+      off()
+    })
+
+    test('publish reaches subscribers on both workers, in order per publisher', async () => {
+      const subs = [peers[0]![0]!, peers[1]![0]!]
+      const seen = subs.map(() => [] as Array<{ seq: number; from: number }>)
+      const offs = subs.map((s, i) => s.client.on('news', (body) => seen[i]!.push(body)))
+      for (const s of subs) expect(await s.client.subscribe('room')).toBe(true)
+      const N = 50
+      // One publisher per worker, interleaved.
+      await Promise.all(
+        subs.map(async (pub) => {
+          for (let seq = 1; seq <= N; seq++) await pub.client.request('publish', { topic: 'room', seq })
+        }),
+      )
+      await waitFor(() => seen.every((l) => l.length === 2 * N), 10_000, 'all publishes delivered')
+      for (const list of seen) {
+        for (const from of [0, 1]) {
+          const seqs = list.filter((m) => m.from === from).map((m) => m.seq)
+          expect(seqs).toEqual(Array.from({ length: N }, (_, i) => i + 1))
+        }
+      }
+      offs.forEach((off) => off())
+      for (const s of subs) await s.client.unsubscribe('room')
+    })
+
+    test('request/response to a session on the other worker', async () => {
+      const [a, b] = [peers[0]![0]!, peers[1]![0]!]
+      b.client.handle('question', (q: number) => ({ double: q * 2, by: 'b' }))
+      a.client.handle('question', (q: number) => ({ double: q * 2, by: 'a' }))
+      expect(await a.client.request('ask', { id: b.id, q: 21 })).toEqual({ answer: { double: 42, by: 'b' }, via: 0 })
+      expect(await b.client.request('ask', { id: a.id, q: 5 })).toEqual({ answer: { double: 10, by: 'a' }, via: 1 })
+      const many = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => a.client.request<{ answer: { double: number } }>('ask', { id: b.id, q: i })),
+      )
+      expect(many.map((m) => m.answer.double)).toEqual(Array.from({ length: 20 }, (_, i) => i * 2))
+    })
+
+    test('close a session owned by the other worker', async () => {
+      const a = peers[0]![0]!
+      const victim = await waitForPeerOn(c, 1)
+      expect(await a.client.request('kick', { id: victim.id })).toEqual({ ok: true })
+      await victim.client.closed()
+      await waitFor(async () => ((await a.client.request('owner', { id: victim.id })) as { owner: number }).owner === -1)
+    })
+
+    test('a crashed worker: its sessions leave the table, the other keeps serving, it restarts', async () => {
+      const a = peers[0]![0]!
+      const onOne = peers[1]!
+      const b = onOne[0]!
+      expect(await b.client.request('crash')).toEqual({ bye: 1 })
+      await Promise.all(onOne.map((p) => p.client.closed()))
+      for (const p of onOne) {
+        await waitFor(async () => ((await a.client.request('owner', { id: p.id })) as { owner: number }).owner === -1,
+          5_000, `session ${p.id} swept`)
+      }
+      // Worker 0 and its sessions are untouched.
+      for (const p of peers[0]!) expect(await p.client.request('whoami')).toEqual({ worker: 0, id: p.id })
+      expect(await a.client.request('sendTo', { id: b.id, text: 'gone' })).toEqual({ result: 'dropped' })
+      // The primary restarted worker 1: new connections reach it again.
+      const back = await waitForPeerOn(c, 1)
+      expect(await a.client.request('owner', { id: back.id })).toEqual({ owner: 1 })
+      peers[1] = [back]
+      expect(c.output()).toContain('worker 1 exited with code 7; restarting')
+    })
+  })
+}
+
+async function waitForPeerOn(c: ClusterProc, worker: number): Promise<Peer> {
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    const p = await join(c, 'tcp').catch(() => undefined)
+    if (p?.worker === worker) return p
+    p?.client.close()
+  }
+  throw new Error(`no connection reached worker ${worker}`)
+}
+
+describe('cluster graceful shutdown', () => {
+  for (const native of [true, false]) {
+    test(`SIGTERM drains: in-flight requests on both workers complete, exit 0 (${native ? 'native' : 'pure-TS'})`, async () => {
+      const c = await startCluster({ native, drainMs: 5_000 })
+      try {
+        const peers = await peersOnEach(c, 2)
+        const all = peers.flat()
+        const closes = all.map((p) => p.client.closed())
+        let started = 0
+        for (const p of all) p.client.on('started', () => started++)
+        const slow = all.map((p) => p.client.request<{ done: boolean; worker: number }>('slow', { ms: 400 }))
+        // Every request is in a handler on its worker before the signal.
+        await waitFor(() => started === all.length, 5_000, 'slow requests in flight')
+        c.proc.kill('SIGTERM')
+        const results = await Promise.all(slow)
+        expect(results.every((r) => r.done)).toBe(true)
+        expect(new Set(results.map((r) => r.worker))).toEqual(new Set([0, 1]))
+        const closed = await Promise.all(closes)
+        expect(closed.length).toBe(all.length)
+        expect(await c.proc.exited).toBe(0)
+        expect(c.output()).toContain('SIGTERM: draining 2 workers')
+      } finally {
+        await c.stop()
+      }
+    }, 20_000)
+  }
+})

@@ -1,0 +1,81 @@
+/** Starts the cluster fixture (test/cluster/app.ts) as a real process and talks to it. */
+import { connect, type Client } from '../../src/index.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+export interface ClusterProc {
+  proc: ReturnType<typeof Bun.spawn>
+  tcp: number
+  ws: number
+  output(): string
+  stop(): Promise<void>
+}
+
+/** A TCP port free right now (bound on port 0, read back, closed). */
+export function freePort(): number {
+  const l = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+  const port = l.port
+  l.stop(true)
+  return port
+}
+
+/** Spawns the fixture with `workers` workers; resolves once it printed its ready line. */
+export async function startCluster(opts: { native: boolean; workers?: number; drainMs?: number }): Promise<ClusterProc> {
+  const tcp = freePort()
+  const ws = freePort()
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    TCP_PORT: String(tcp),
+    WS_PORT: String(ws),
+    WORKERS: String(opts.workers ?? 2),
+    DRAIN_MS: String(opts.drainMs ?? 5_000),
+  }
+  if (!opts.native) env.MSGTRANS_NATIVE = '0'
+  const proc = Bun.spawn(['bun', new URL('./app.ts', import.meta.url).pathname], {
+    env,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  let out = ''
+  const pump = async (s: ReadableStream<Uint8Array>) => {
+    for await (const chunk of s) out += new TextDecoder().decode(chunk)
+  }
+  void pump(proc.stdout as ReadableStream<Uint8Array>)
+  void pump(proc.stderr as ReadableStream<Uint8Array>)
+  await waitFor(() => out.includes('ready {') || proc.exitCode !== null, 20_000, 'cluster ready line')
+  if (!out.includes('ready {')) throw new Error(`cluster did not start:\n${out}`)
+  return {
+    proc,
+    tcp,
+    ws,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGKILL')
+      await proc.exited
+    },
+  }
+}
+
+export interface Peer {
+  client: Client
+  worker: number
+  id: number
+}
+
+/** Connects over TCP or WS and asks the server which worker and session id it got. */
+export async function join(c: ClusterProc, transport: 'tcp' | 'ws' = 'tcp'): Promise<Peer> {
+  const url = transport === 'tcp' ? `tcp://127.0.0.1:${c.tcp}` : `ws://127.0.0.1:${c.ws}`
+  const client = await connect(url)
+  const me = await client.request<{ worker: number; id: number }>('whoami')
+  return { client, ...me }
+}
+
+/** Connects until it holds a peer on each of `workers` (kernel SO_REUSEPORT hashing). */
+export async function peersOnEach(c: ClusterProc, workers: number, max = 64): Promise<Peer[][]> {
+  const by: Peer[][] = Array.from({ length: workers }, () => [])
+  const extra: Peer[] = []
+  for (let i = 0; i < max && by.some((l) => l.length === 0); i++) {
+    const p = await join(c, i % 2 === 0 ? 'tcp' : 'ws')
+    ;(by[p.worker] ?? extra).push(p)
+  }
+  return by
+}
