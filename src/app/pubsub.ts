@@ -1,10 +1,10 @@
-import type { SendResult } from '../protocol/index.ts'
+import type { BufferOwner, SendResult } from '../protocol/index.ts'
 
 /** Anything that can receive encoded packets and be subscribed to topics. */
 export interface Subscriber {
   readonly id: number
   readonly topics: Set<string>
-  writeEncoded(packet: Uint8Array): SendResult
+  writeEncoded(packet: Uint8Array, owner?: BufferOwner): SendResult
 }
 
 /** Outcome of a publish: how many subscribers got it sent, queued or dropped. */
@@ -59,13 +59,13 @@ export class TopicRegistry {
   }
 
   /** Writes one encoded packet to every subscriber (except `except`). */
-  deliver(topic: string, packet: Uint8Array, except?: Subscriber): PublishResult {
+  deliver(topic: string, packet: Uint8Array, except?: Subscriber, owner?: BufferOwner): PublishResult {
     const result: PublishResult = { sent: 0, queued: 0, dropped: 0 }
     const set = this.#topics.get(topic)
     if (!set) return result
     for (const sub of set) {
       if (sub === except) continue
-      result[sub.writeEncoded(packet)]++
+      result[sub.writeEncoded(packet, owner)]++
     }
     return result
   }

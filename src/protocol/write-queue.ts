@@ -1,6 +1,15 @@
 /** What a send did with the bytes: written now, buffered for later, or refused. */
 export type SendResult = 'sent' | 'queued' | 'dropped'
 
+/**
+ * Keeps a shared buffer alive while a queue still points into it (a pooled packet
+ * written to many sessions): retain when the bytes are queued, release once written.
+ */
+export interface BufferOwner {
+  retain(): void
+  release(): void
+}
+
 /** A byte sink that may take only part of a write (Bun TCP sockets behave this way). */
 export interface PartialSink {
   /** Writes what it can; returns the number of bytes taken (0..length), or -1 if closed. */
@@ -20,6 +29,7 @@ export interface PartialSink {
  */
 export class WriteQueue {
   #chunks: Uint8Array[] = []
+  #owners: Array<BufferOwner | undefined> = []
   #head = 0
   #bytes = 0
   overflowed = false
@@ -34,13 +44,16 @@ export class WriteQueue {
     return this.#bytes
   }
 
-  /** Writes now if nothing is queued, otherwise queues behind earlier bytes. */
-  push(bytes: Uint8Array): SendResult {
-    if (this.#bytes > 0) return this.#enqueue(bytes)
+  /**
+   * Writes now if nothing is queued, otherwise queues behind earlier bytes. When the
+   * bytes belong to a shared buffer, `owner` is retained for as long as they are queued.
+   */
+  push(bytes: Uint8Array, owner?: BufferOwner): SendResult {
+    if (this.#bytes > 0) return this.#enqueue(bytes, owner)
     const n = this.sink.write(bytes)
     if (n < 0) return 'dropped'
     if (n === bytes.length) return 'sent'
-    return this.#enqueue(bytes.subarray(n))
+    return this.#enqueue(bytes.subarray(n), owner)
   }
 
   /** Flushes queued bytes; returns true when the queue is empty afterwards. */
@@ -54,26 +67,32 @@ export class WriteQueue {
         this.#chunks[this.#head] = chunk.subarray(n)
         return false
       }
-      this.#chunks[this.#head++] = EMPTY
+      this.#chunks[this.#head] = EMPTY
+      this.#owners[this.#head++]?.release()
     }
     this.#chunks = []
+    this.#owners = []
     this.#head = 0
     return true
   }
 
-  /** Drops everything queued (on close). */
+  /** Drops everything queued (on close), releasing shared buffers. */
   clear(): void {
+    for (let i = this.#head; i < this.#owners.length; i++) this.#owners[i]?.release()
     this.#chunks = []
+    this.#owners = []
     this.#head = 0
     this.#bytes = 0
   }
 
-  #enqueue(bytes: Uint8Array): SendResult {
+  #enqueue(bytes: Uint8Array, owner: BufferOwner | undefined): SendResult {
     if (this.#bytes + bytes.length > this.maxBytes) {
       this.overflowed = true
       return 'dropped'
     }
+    owner?.retain()
     this.#chunks.push(bytes)
+    this.#owners.push(owner)
     this.#bytes += bytes.length
     return 'queued'
   }

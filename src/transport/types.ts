@@ -1,4 +1,4 @@
-import type { Limits, Packet, SendResult } from '../protocol/index.ts'
+import type { BufferOwner, Limits, Packet, SendResult } from '../protocol/index.ts'
 
 /** Transport names. */
 export type TransportName = 'tcp' | 'ws' | 'quic'
@@ -10,8 +10,11 @@ export interface Connection {
   /** Outbound bytes accepted but not yet handed to the kernel. */
   readonly bufferedAmount: number
   readonly closed: boolean
-  /** Writes one encoded packet. */
-  write(packet: Uint8Array): SendResult
+  /**
+   * Writes one encoded packet. When the bytes live in a shared (pooled) buffer, pass its
+   * `owner`: a transport that keeps the bytes past this call retains it until written.
+   */
+  write(packet: Uint8Array, owner?: BufferOwner): SendResult
   /**
    * Optional in-place encoding: space for an `n`-byte packet in the connection's
    * outbound batch (write at `offset`, then commitReserved(n)), or null.

@@ -52,3 +52,25 @@ test('reports sent, queued and dropped; overflow is flagged', () => {
   expect(q.flush()).toBe(true)
   expect(q.bufferedAmount).toBe(0)
 })
+
+test('a queued shared buffer is retained until written, released on flush or clear', () => {
+  let take = 0
+  const q = new WriteQueue({ write: (b) => Math.min(take, b.length) }, 1 << 20)
+  let refs = 1
+  const owner = { retain: () => void refs++, release: () => void refs-- }
+  take = 3
+  expect(q.push(new Uint8Array(10), owner)).toBe('queued')
+  expect(refs).toBe(2)
+  take = 5
+  expect(q.flush()).toBe(false)
+  expect(refs).toBe(2)
+  take = 100
+  expect(q.flush()).toBe(true)
+  expect(refs).toBe(1)
+  take = 0
+  q.push(new Uint8Array(4), owner)
+  q.push(new Uint8Array(4), owner)
+  expect(refs).toBe(3)
+  q.clear()
+  expect(refs).toBe(1)
+})

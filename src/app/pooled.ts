@@ -1,0 +1,47 @@
+import type { BufferPool } from '../native/index.ts'
+import { encodePartsInto, HEADER_SIZE, type BufferOwner, type OutboundFields } from '../protocol/index.ts'
+
+/** Largest packet a pool tier holds (the 1 MiB tier). */
+const MAX_POOLED = 1 << 20
+
+/** A packet encoded once into a pooled buffer, shared by every write of a fan-out. */
+export interface PooledPacket {
+  readonly bytes: Uint8Array
+  /** Passed with each write; queues that keep the bytes retain it. */
+  readonly owner: BufferOwner | undefined
+  /** Drops the publisher's reference; the buffer returns after the last queued write. */
+  done(): void
+}
+
+/**
+ * Encodes a one-way packet straight into a buffer of the native pool (the right tier
+ * for its size), refcounted so a publish to N subscribers encodes once and the buffer
+ * goes back to the pool after the last write. Falls back to a plain allocation when
+ * the packet is bigger than the largest tier or the tier is at its maximum.
+ *
+ * @example
+ * const p = encodePooled(pool, fields, PacketType.oneWay, 0)
+ * for (const s of subscribers) s.writeEncoded(p.bytes, p.owner)
+ * p.done()
+ */
+export function encodePooled(pool: BufferPool, f: OutboundFields, type: number, id: number): PooledPacket {
+  const size = HEADER_SIZE + (f.ext?.length ?? 0) + f.payload.length
+  const ref = size <= MAX_POOLED ? pool.acquire(size) : -1
+  if (ref < 0) {
+    const bytes = new Uint8Array(size)
+    encodePartsInto(bytes, 0, type, f.biz, id, f.flags, f.compression, f.ext, f.payload)
+    return { bytes, owner: undefined, done() {} }
+  }
+  const bytes = pool.view(ref).subarray(0, size)
+  try {
+    encodePartsInto(bytes, 0, type, f.biz, id, f.flags, f.compression, f.ext, f.payload)
+  } catch (err) {
+    pool.release(ref)
+    throw err
+  }
+  return {
+    bytes,
+    owner: { retain: () => void pool.retain(ref), release: () => void pool.release(ref) },
+    done: () => void pool.release(ref),
+  }
+}
