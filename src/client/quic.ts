@@ -56,7 +56,8 @@ export async function openQuicLink(
     await session.opened
     checkFingerprint(session, opts.fingerprint)
   } catch (err) {
-    session.destroy()
+    session.close().catch(() => {}) // tells the server, unlike destroy()
+    setTimeout(() => session.destroy(), 2_000).unref?.()
     if (err instanceof MsgtransError) throw err
     // node:quic hides a failed verification behind this message (docs/quic.md, defect 3).
     const hint = /destroyed before it opened/.test(String((err as Error).message))
@@ -124,8 +125,10 @@ class QuicLink implements ClientLink {
     readStream(stream, (chunk) => this.#framer.push(chunk, events.packet)).then(
       () => this.close(this.#ended ? this.#closeCode : 1000, this.#closeReason),
       (err: Error) => {
+        // Reset our side and close (destroy() would not tell the server, docs/quic.md).
         this.#fail(err instanceof ProtocolError ? 1002 : 1006, err.message)
-        this.session.destroy()
+        sink.fail()
+        this.#closeSession()
       },
     )
   }
@@ -146,12 +149,16 @@ class QuicLink implements ClientLink {
     this.#closeReason = reason
     const finish = () => {
       this.#end()
-      this.session.close().catch(() => {})
-      // A server that never ends its side must not hold the session open.
-      setTimeout(() => this.session.destroy(), 2_000).unref?.()
+      this.#closeSession()
     }
     if (this.#queue.bufferedAmount === 0) finish()
     else this.#queue.onEmpty = finish
+  }
+
+  #closeSession(): void {
+    this.session.close().catch(() => {})
+    // A server that never ends its side must not hold the session open.
+    setTimeout(() => this.session.destroy(), 2_000).unref?.()
   }
 
   #fail(code: number, reason: string): void {

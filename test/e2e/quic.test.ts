@@ -7,6 +7,7 @@ import { encodePacket, decodeErrorBody, isErrorExt } from '../../src/protocol/in
 import { quicPrefix } from '../../src/protocol/quic-framer.ts'
 import { selfSignedIdentity } from '../../src/transport/quic-cert.ts'
 import { createChatApp, type ChatApp } from '../../examples/chat/app.ts'
+import { listen, QuicEndpoint } from 'node:quic'
 import { rawQuic } from '../helpers/raw-quic.ts'
 import { nextEvent, waitFor } from '../helpers/wait.ts'
 
@@ -144,6 +145,36 @@ describe('quic: protocol errors close only that connection', () => {
     expect(results.at(-1)).toBe('dropped')
     await peer.ended // the server gave up on the slow reader and closed the session
     peer.session.destroy()
+  })
+})
+
+describe('quic: the client side of protocol errors', () => {
+  test('a server frame whose prefix disagrees with its header closes the client with 1002', async () => {
+    const id = selfSignedIdentity()
+    const endpoint = new QuicEndpoint({ address: `${host}:0` })
+    let serverSawEnd = false
+    listen(
+      (session) => {
+        session.closed.then(() => (serverSawEnd = true), () => (serverSawEnd = true))
+        session.onstream = (stream: any) => {
+          stream.closed.catch(() => {})
+          const bad = encodeFrame(encodePacket({ payload: new Uint8Array(5) }))
+          bad[3] = 16 // prefix 16, header says 21
+          stream.writer.writeSync(bad)
+        }
+      },
+      { endpoint, alpn: ['msgtrans'], sni: { '*': { keys: [id.key], certs: [Buffer.from(id.certPem)] } } } as never,
+    )
+    try {
+      const c = await connect(`quic://${host}:${endpoint.address!.port}`, { ca: id.certPem })
+      c.send('hello') // the server sees the stream only once something is sent on it
+      const closed = await c.closed()
+      expect(closed.code).toBe(1002)
+      expect(closed.reason).toContain('E_FRAME_MISMATCH')
+      await waitFor(() => serverSawEnd, 3_000, 'server session closed')
+    } finally {
+      endpoint.destroy()
+    }
   })
 })
 
