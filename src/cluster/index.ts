@@ -7,12 +7,17 @@ import { numaNodes, planWorkers, usableCpus } from './placement.ts'
 import { clusterPorts } from './ports.ts'
 import { ClusterPrimary } from './primary.ts'
 import { SharedSessionTable } from './shared-table.ts'
-import { startWorker } from './worker.ts'
+import { currentLink, startWorker } from './worker.ts'
 
 export { isClusterWorker, workerIndex } from './context.ts'
 export { ClusterPrimary, type WorkerStatus } from './primary.ts'
 export { SharedSessionTable } from './shared-table.ts'
-export { ClusterLink } from './link.ts'
+export { ClusterLink, type ClusterLinkStats } from './link.ts'
+
+/** This worker's cross-worker counters, or undefined outside a cluster worker. */
+export function clusterStats(): import('./link.ts').ClusterLinkStats | undefined {
+  return currentLink()?.stats()
+}
 export { planWorkers, pinToCpu, usableCpus } from './placement.ts'
 
 /** Most workers one process starts (the owner id space of the session table is wider). */

@@ -14,7 +14,9 @@ import {
   type SendResult,
   type Target,
 } from '../protocol/index.ts'
+import type { Connection } from '../transport/index.ts'
 import type { PeerMessage, ToPrimary } from './messages.ts'
+import type { NativeDelivery } from './native-delivery.ts'
 import { Peer } from './peer.ts'
 
 interface Waiting {
@@ -22,6 +24,27 @@ interface Waiting {
   resolve(p: Packet): void
   reject(e: Error): void
   timer: ReturnType<typeof setTimeout>
+}
+
+/** See ClusterLink.stats(). */
+export interface ClusterLinkStats {
+  worker: number
+  /** How sends and publishes travel: the native MPSC queues or postMessage (TS core). */
+  path: 'native-queue' | 'postMessage'
+  peers: number[]
+  /** postMessage batches sent to peers (each one wakes a peer). */
+  wakeups: number
+  /** Messages carried in those batches (control messages, or everything on postMessage). */
+  peerMessages: number
+  /** Messages this worker took from its native inbox. */
+  nativeDelivered: number
+  /** Native pushes refused (peer queue or buffer tier full), reported as 'dropped'. */
+  nativeFull: number
+  /** Pooled buffers still held by a TCP write queue. */
+  deferredBuffers: number
+  /** Messages for sessions that were gone when they arrived. */
+  undeliverable: number
+  pendingRequests: number
 }
 
 /** Cross-worker requests one worker may have outstanding. */
@@ -48,7 +71,26 @@ export class ClusterLink implements ClusterHooks {
     readonly sessions: SessionTable,
     readonly server: Server,
     readonly toPrimary: (m: ToPrimary) => void,
+    /** The native data path (sends and publishes by buffer ref); null: postMessage only. */
+    readonly native: NativeDelivery | null = null,
   ) {}
+
+  /** Counters of this worker's cross-worker traffic (for metrics and the docs' figures). */
+  stats(): ClusterLinkStats {
+    const t = this.traffic
+    return {
+      worker: this.index,
+      path: this.native ? 'native-queue' : 'postMessage',
+      peers: this.peers,
+      wakeups: t.wakeups,
+      peerMessages: t.messages,
+      nativeDelivered: this.native?.delivered ?? 0,
+      nativeFull: this.native?.full ?? 0,
+      deferredBuffers: this.native?.deferred ?? 0,
+      undeliverable: this.undeliverable,
+      pendingRequests: this.#waiting.size,
+    }
+  }
 
   /** Peer ids this worker can reach. */
   get peers(): number[] {
@@ -95,7 +137,11 @@ export class ClusterLink implements ClusterHooks {
     const peer = this.#ownerPeer(id)
     if (!peer) return 'dropped'
     const f = outboundFields(target, body, jsonCodec, opts, this.server.bizOf)
-    return peer.push({ t: 'send', id, p: encodeOutbound(f, PacketType.oneWay, 0) }) ? 'sent' : 'dropped'
+    const p = encodeOutbound(f, PacketType.oneWay, 0)
+    if (!this.native) return peer.push({ t: 'send', id, p }) ? 'sent' : 'dropped'
+    const r = this.native.send(peer.index, id, p)
+    if (r === 'wake') peer.push({ t: 'wake' })
+    return r === 'full' ? 'dropped' : 'sent'
   }
 
   request(id: number, target: Target, body?: unknown, opts?: SendOptions): Promise<Packet> {
@@ -126,6 +172,12 @@ export class ClusterLink implements ClusterHooks {
 
   publish(topic: string, packet: Uint8Array): void {
     if (this.#peers.size === 0) return
+    if (this.native) {
+      const peers = [...this.#peers.values()]
+      const results = this.native.publish(peers.map((p) => p.index), topic, packet)
+      results.forEach((r, i) => r === 'wake' && peers[i]!.push({ t: 'wake' }))
+      return
+    }
     // One copy for all peers: the caller may reuse its (pooled) bytes after this returns.
     const p = packet.slice()
     for (const peer of this.#peers.values()) peer.push({ t: 'pub', topic, p })
@@ -159,7 +211,35 @@ export class ClusterLink implements ClusterHooks {
       case 'pub':
         this.server.topics.deliver(m.topic, m.p)
         return
+      case 'wake':
+        this.drainInbox()
+        return
     }
+  }
+
+  /** Delivers what other workers queued in this worker's native inbox. */
+  drainInbox(): number {
+    return this.native?.drain(this.#toSession, this.#toTopic) ?? 0
+  }
+
+  /** Writes in place; returns the TCP connection when its write queue kept the bytes. */
+  #toSession = (handle: number, bytes: Uint8Array): Connection[] | null => {
+    const s = this.server.sessions.get(handle)
+    if (!s) {
+      this.undeliverable++
+      return null
+    }
+    const r = s.writeStamped(bytes)
+    return r === 'queued' && s.transport === 'tcp' ? [s.connection] : null
+  }
+
+  #toTopic = (topic: string, bytes: Uint8Array): Connection[] | null => {
+    if (this.server.topics.deliver(topic, bytes).queued === 0) return null
+    const held: Connection[] = []
+    for (const s of this.server.sessions.values()) {
+      if (s.transport === 'tcp' && s.topics.has(topic) && s.connection.bufferedAmount > 0) held.push(s.connection)
+    }
+    return held
   }
 
   #serveRequest(from: Peer, m: Extract<PeerMessage, { t: 'req' }>): void {

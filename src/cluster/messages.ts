@@ -10,6 +10,8 @@ export type PeerMessage =
   | { t: 'close'; id: number; code?: number; reason?: string }
   /** An encoded publish for this worker's subscribers of `topic`. */
   | { t: 'pub'; topic: string; p: Uint8Array }
+  /** The sender's push made this worker's native inbox non-empty: drain it. */
+  | { t: 'wake' }
 
 /** Where a worker listens (fixed ports, shared by every worker with SO_REUSEPORT). */
 export interface ClusterPorts {

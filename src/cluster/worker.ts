@@ -3,6 +3,7 @@ import type { MsgtransConfig } from '../app/config.ts'
 import type { Server } from '../app/server.ts'
 import { loadNative, type SessionTable } from '../native/index.ts'
 import { ClusterLink } from './link.ts'
+import { NativeDelivery } from './native-delivery.ts'
 import type { ToPrimary, ToWorker, WorkerInit } from './messages.ts'
 import { pinToCpu } from './placement.ts'
 import { SharedSessionTable } from './shared-table.ts'
@@ -19,8 +20,12 @@ export function startWorker(init: WorkerInit, config: MsgtransConfig, make: (c: 
   const native = loadNative()
   const table: SessionTable = init.table ? new SharedSessionTable(init.table) : native.sessions
   const server = make(workerConfig(config, init))
-  const link = new ClusterLink(init.index, table, server, post)
+  const delivery = native.kind === 'zig' && !init.table ? new NativeDelivery(native, init.index) : null
+  const link = new ClusterLink(init.index, table, server, post, delivery)
   server.cluster = link
+  current = link
+  // A restarted worker inherits its slot's inbox: flush what was queued for the old one.
+  link.drainInbox()
   port.on('message', (m: ToWorker) => {
     if (m.t === 'peer') link.addPeer(m.index, m.port)
     else if (m.t === 'down') link.peerDown(m.index)
@@ -39,6 +44,13 @@ export function startWorker(init: WorkerInit, config: MsgtransConfig, make: (c: 
   }
   post({ t: 'ready', index: init.index, cpu: init.cpu, pinned, native: native.kind })
   return server
+}
+
+let current: ClusterLink | undefined
+
+/** This worker's link (undefined outside cluster workers). */
+export function currentLink(): ClusterLink | undefined {
+  return current
 }
 
 function workerConfig(c: MsgtransConfig, init: WorkerInit): MsgtransConfig {

@@ -2,10 +2,11 @@
  * The cluster e2e fixture: a user's app module, loaded by the primary and by every
  * worker. Ports come from the environment (a fixed free port picked by the test).
  */
+import { clusterStats } from '../../src/cluster/index.ts'
 import { Msgtrans, workerIndex } from '../../src/index.ts'
 
 const workers = Number(process.env.WORKERS ?? 2)
-const app = new Msgtrans({
+const app: Msgtrans<any, any, any> = new Msgtrans({
   tcp: { port: Number(process.env.TCP_PORT ?? 0), hostname: '127.0.0.1' },
   ws: { port: Number(process.env.WS_PORT ?? 0), hostname: '127.0.0.1' },
   drainTimeout: Number(process.env.DRAIN_MS ?? 5_000),
@@ -26,6 +27,14 @@ const app = new Msgtrans({
     publish(topic, 'news', { seq, from: workerIndex() })
     return { ok: true }
   })
+  .request('burst', ({ body }) => {
+    const { id, n } = body as { id: number; n: number }
+    const before = clusterStats()!.wakeups
+    let sent = 0
+    for (let i = 0; i < n; i++) if (app.send(id, 'note', { text: `b${i}`, from: workerIndex() }) === 'sent') sent++
+    return { sent, before }
+  })
+  .request('stats', () => clusterStats())
   .request('kick', ({ body }) => ({ ok: app.closeSession((body as { id: number }).id, 4000, 'kicked') }))
   .request('slow', async ({ body, session }) => {
     session.send('started', { worker: workerIndex() })

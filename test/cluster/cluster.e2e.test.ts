@@ -26,6 +26,17 @@ for (const native of [true, false]) {
       expect(new Set(ids).size).toBe(ids.length)
     })
 
+    test(`workers are ${native ? 'pinned to distinct CPUs (NUMA plan)' : 'unpinned (no native core)'}`, () => {
+      const line = c.output().split('\n').find((l) => l.startsWith('ready {'))!
+      const status = JSON.parse(line.slice('ready '.length)).status as Array<{ cpu: number; pinned: boolean }>
+      expect(status.length).toBe(2)
+      if (native && navigator.hardwareConcurrency >= 2) {
+        expect(status.every((s) => s.pinned)).toBe(true)
+        expect(new Set(status.map((s) => s.cpu)).size).toBe(2)
+      }
+      if (!native) expect(status.every((s) => !s.pinned)).toBe(true)
+    })
+
     test('the shared table knows the owner of a session on the other worker', async () => {
       const [a, b] = [peers[0]![0]!, peers[1]![0]!]
       expect(await a.client.request('owner', { id: b.id })).toEqual({ owner: 1 })
@@ -58,10 +69,27 @@ for (const native of [true, false]) {
       off()
     })
 
+    test(`a burst of sends wakes the owner once (edge-triggered), via ${native ? 'the native queue' : 'postMessage'}`, async () => {
+      const [a, b] = [peers[0]![0]!, peers[1]![0]!]
+      let got = 0
+      const off = b.client.on('note', () => got++)
+      const statsB0 = (await b.client.request('stats')) as { nativeDelivered: number }
+      const r = (await a.client.request('burst', { id: b.id, n: 500 })) as { sent: number; before: number }
+      expect(r.sent).toBe(500)
+      await waitFor(() => got === 500, 5_000, '500 notes')
+      const statsA = (await a.client.request('stats')) as { wakeups: number; path: string }
+      // The 500 sends of one handler turn cost at most a couple of wake-ups, not 500.
+      expect(statsA.wakeups - r.before).toBeLessThanOrEqual(2)
+      expect(statsA.path).toBe(native ? 'native-queue' : 'postMessage')
+      const statsB = (await b.client.request('stats')) as { nativeDelivered: number }
+      expect(statsB.nativeDelivered - statsB0.nativeDelivered).toBe(native ? 500 : 0)
+      off()
+    })
+
     test('publish reaches subscribers on both workers, in order per publisher', async () => {
       const subs = [peers[0]![0]!, peers[1]![0]!]
       const seen = subs.map(() => [] as Array<{ seq: number; from: number }>)
-      const offs = subs.map((s, i) => s.client.on('news', (body) => seen[i]!.push(body)))
+      const offs = subs.map((s, i) => s.client.on('news', (body: { seq: number; from: number }) => seen[i]!.push(body)))
       for (const s of subs) expect(await s.client.subscribe('room')).toBe(true)
       const N = 50
       // One publisher per worker, interleaved.

@@ -37,7 +37,12 @@ export async function startCluster(opts: { native: boolean; workers?: number; dr
   })
   let out = ''
   const pump = async (s: ReadableStream<Uint8Array>) => {
-    for await (const chunk of s) out += new TextDecoder().decode(chunk)
+    const reader = s.getReader()
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      out += new TextDecoder().decode(value)
+    }
   }
   void pump(proc.stdout as ReadableStream<Uint8Array>)
   void pump(proc.stderr as ReadableStream<Uint8Array>)
