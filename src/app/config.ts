@@ -22,6 +22,12 @@ export interface MsgtransConfig {
   limits?: Partial<Limits>
   /** Outbound bytes queued per connection before it is closed as a slow consumer. */
   maxQueuedBytes?: number
+  /**
+   * 'throughput' (default): small TCP packets written in one event-loop turn go out in
+   * one socket write (corked, flushed before the loop continues). 'latency': each
+   * packet is written immediately.
+   */
+  batching?: 'throughput' | 'latency'
   /** Default timeout of server→client requests, ms (10 s). */
   requestTimeout?: number
   /** Bound on server→client requests awaiting answers per session. */

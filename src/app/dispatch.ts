@@ -56,9 +56,9 @@ export function dispatchPacket(rt: Runtime, session: Session, packet: Packet): v
   try {
     if (!route) return handleUnrouted(rt, session, packet, name)
     const body = decodeBody(rt, route.codec, packet)
-    const out = then(validate(route.body, body, ErrorCode.validation), (valid) =>
-      runHandler(rt, session, packet, route, valid),
-    )
+    const out = route.body
+      ? then(validate(route.body, body, ErrorCode.validation), (valid) => runHandler(rt, session, packet, route, valid))
+      : runHandler(rt, session, packet, route, body)
     if (out instanceof Promise) track(rt, session, packet, out.catch((err) => fail(rt, session, packet, err, route.name)))
   } catch (err) {
     fail(rt, session, packet, err, route?.name ?? name)

@@ -39,9 +39,26 @@ export function encodePooled(pool: BufferPool, f: OutboundFields, type: number, 
     pool.release(ref)
     throw err
   }
-  return {
-    bytes,
-    owner: { retain: () => void pool.retain(ref), release: () => void pool.release(ref) },
-    done: () => void pool.release(ref),
+  return new PoolRef(pool, ref, bytes)
+}
+
+/** A pooled packet and its owner in one object (no closures per publish). */
+class PoolRef implements PooledPacket, BufferOwner {
+  constructor(
+    private readonly pool: BufferPool,
+    private readonly ref: number,
+    readonly bytes: Uint8Array,
+  ) {}
+  get owner(): BufferOwner {
+    return this
+  }
+  retain(): void {
+    this.pool.retain(this.ref)
+  }
+  release(): void {
+    this.pool.release(this.ref)
+  }
+  done(): void {
+    this.pool.release(this.ref)
   }
 }

@@ -13,6 +13,7 @@ import type { ClusterHooks } from './cluster-hooks.ts'
 import type { ResolvedConfig } from './config.ts'
 import { listenQuic } from '../transport/quic.ts'
 import { dispatchPacket, type Runtime } from './dispatch.ts'
+import { encodePooled } from './pooled.ts'
 import { drainServer, type DrainResult } from './drain.ts'
 import { Guards } from './guards.ts'
 import { then } from './maybe-async.ts'
@@ -67,6 +68,7 @@ export class Server implements SessionHost, Runtime {
       log: c.log,
       admitUpgrade: this.guards.upgrade,
       upgradeTimeout: c.upgradeTimeout,
+      batching: c.batching,
     }
     const handlers = this.handlers()
     try {
@@ -96,9 +98,18 @@ export class Server implements SessionHost, Runtime {
   /** Encodes once and writes to every subscriber of `topic`. */
   publish(topic: string, target: Target, body?: unknown, opts?: SendOptions & { except?: Session }): PublishResult {
     const f = outboundFields(target, body, jsonCodec, opts, this.bizOf)
-    const packet = encodeOutbound(f, PacketType.oneWay, 0)
-    this.cluster?.publish(topic, packet)
-    return this.topics.deliver(topic, packet, opts?.except)
+    if (this.cluster) {
+      const packet = encodeOutbound(f, PacketType.oneWay, 0)
+      this.cluster.publish(topic, packet)
+      return this.topics.deliver(topic, packet, opts?.except)
+    }
+    // One encode into a pooled, refcounted buffer for every subscriber of this process.
+    const pooled = encodePooled(this.native.buffers, f, PacketType.oneWay, 0)
+    try {
+      return this.topics.deliver(topic, pooled.bytes, opts?.except, pooled.owner)
+    } finally {
+      pooled.done()
+    }
   }
 
   /** Sends to a session by id; 'dropped' when it is not connected here. */
@@ -108,14 +119,20 @@ export class Server implements SessionHost, Runtime {
     return this.cluster.send(sessionId, target, body, opts)
   }
 
+  /**
+   * Context fields every handler and hook of a session sees. Built once per session;
+   * a handler's context is a fresh object on top of it.
+   */
   baseContext(session: Session): Record<string, unknown> {
-    return {
+    return (session.contextBase ??= {
       ...this.state.decorators,
       store: this.state.store,
       session,
-      publish: this.publish.bind(this),
-    }
+      publish: this.#publish,
+    })
   }
+
+  #publish = this.publish.bind(this)
 
   builtin(name: string, session: Session, body: unknown) {
     if (name !== '$subscribe' && name !== '$unsubscribe') return undefined
@@ -188,7 +205,7 @@ export class Server implements SessionHost, Runtime {
     this.sessions.set(id, session)
     this.#byConn.set(conn, session)
     this.guards.opened(session, (conn as { admission?: { identity?: unknown } }).admission?.identity)
-    const ctx = this.baseContext(session)
+    const ctx = Object.create(this.baseContext(session))
     for (const hook of this.state.onOpen) runHook(this.config.log, () => hook(ctx))
   }
 

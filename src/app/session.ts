@@ -1,6 +1,6 @@
 import {
   decodeErrorBody,
-  encodeOutbound,
+  encodeBody,
   ErrorCode,
   isErrorExt,
   jsonCodec,
@@ -9,12 +9,15 @@ import {
   outboundFields,
   PacketType,
   PendingRequests,
+  routeExt,
+  ROUTE_FLAGS,
+  type BufferOwner,
   type Packet,
   type SendOptions,
   type SendResult,
   type Target,
 } from '../protocol/index.ts'
-import type { Connection, TransportName } from '../transport/index.ts'
+import { writePacket, type Connection, type TransportName } from '../transport/index.ts'
 import type { Subscriber } from './pubsub.ts'
 
 /** What a session needs from its app. */
@@ -40,6 +43,8 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
   /** Free-form per-session state. */
   readonly data = {} as Data
   readonly topics = new Set<string>()
+  /** Context fields shared by this session's handlers (built by the server on first use). */
+  contextBase: Record<string, unknown> | undefined
   /** What `authenticate` returned for this peer (undefined without auth). */
   auth: unknown = undefined
   /** Requests this server sent to the peer, awaiting responses. */
@@ -72,8 +77,14 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
    * Returns whether it was sent, queued behind earlier bytes, or dropped.
    */
   send(target: Target, body?: unknown, opts?: SendOptions): SendResult {
+    const id = this.#ids.next()
+    if (typeof target === 'string' && opts === undefined) {
+      // Hot path: a route name and no options; encoded in place when the transport batches.
+      const payload = encodeBody(body, jsonCodec)
+      return writePacket(this.connection, PacketType.oneWay, this.host.bizOf(target), id, ROUTE_FLAGS, 0, routeExt(target), payload)
+    }
     const f = outboundFields(target, body, jsonCodec, opts, this.host.bizOf)
-    return this.connection.write(encodeOutbound(f, PacketType.oneWay, this.#ids.next()))
+    return writePacket(this.connection, PacketType.oneWay, f.biz, id, f.flags, f.compression, f.ext, f.payload)
   }
 
   /**
@@ -95,7 +106,8 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
     const f = outboundFields(target, body, jsonCodec, opts, this.host.bizOf)
     const id = this.#ids.next()
     const reply = this.pending.add(id, opts?.timeout ?? this.host.requestTimeout)
-    if (this.connection.write(encodeOutbound(f, PacketType.request, id)) === 'dropped') {
+    const written = writePacket(this.connection, PacketType.request, f.biz, id, f.flags, f.compression, f.ext, f.payload)
+    if (written === 'dropped') {
       this.pending.fail(id, new MsgtransError(ErrorCode.closed, 'request could not be written'))
     }
     return reply
@@ -122,8 +134,8 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
   }
 
   /** Writes an already encoded packet (used by publish; one encode, many writes). */
-  writeEncoded(packet: Uint8Array): SendResult {
-    return this.connection.write(packet)
+  writeEncoded(packet: Uint8Array, owner?: BufferOwner): SendResult {
+    return this.connection.write(packet, owner)
   }
 
   /** Subscribes this session to a topic. */

@@ -1,7 +1,7 @@
 import { DEFAULT_LIMITS, HEADER_SIZE, type Limits } from './constants.ts'
 import { ProtocolError } from './errors.ts'
-import { readHeader, type Header } from './header.ts'
-import { packetFromHeader, type Packet } from './packet.ts'
+import { checkedPacketSize, readHeader, type Header } from './header.ts'
+import { packetAt, packetFromHeader, type Packet } from './packet.ts'
 
 /**
  * Streaming framer for TCP: turns any split of the byte stream into whole packets.
@@ -45,13 +45,12 @@ export class TcpFramer {
           this.#headerFill = left
           return
         }
-        const h = readHeader(chunk, offset, this.#limits)
-        const total = HEADER_SIZE + h.extLen + h.payloadLen
+        const total = checkedPacketSize(chunk, offset, this.#limits)
         if (left < total) {
-          this.#startBody(h, chunk.subarray(offset))
+          this.#startBody(readHeader(chunk, offset, this.#limits), chunk.subarray(offset))
           return
         }
-        onPacket(packetFromHeader(chunk, offset, h))
+        onPacket(packetAt(chunk, offset))
         offset += total
       }
     } catch (err) {

@@ -49,6 +49,23 @@ export function readHeader(buf: Uint8Array, offset: number, limits: Limits): Hea
   }
 }
 
+/**
+ * Validates the header at `offset` like readHeader and returns the packet's total size,
+ * without building a Header object (the framer's hot path).
+ */
+export function checkedPacketSize(buf: Uint8Array, offset: number, limits: Limits): number {
+  const version = buf[offset]!
+  const compression = buf[offset + 1]!
+  const type = buf[offset + 2]!
+  const extLen = (buf[offset + 8]! << 8) | buf[offset + 9]!
+  const payloadLen = readU32(buf, offset + 10)
+  if (version !== VERSION || compression > Compression.zlib || type > PacketType.response) {
+    readHeader(buf, offset, limits) // throws the precise error
+  }
+  if (extLen > limits.maxExtHeader || payloadLen > limits.maxPayload) readHeader(buf, offset, limits)
+  return HEADER_SIZE + extLen + payloadLen
+}
+
 /** Writes a fixed header at `offset`; fields must already be in range. */
 export function writeHeader(buf: Uint8Array, offset: number, h: Header): void {
   writeFields(buf, offset, h.type, h.compression, h.biz, h.id, h.extLen, h.payloadLen, h.flags)

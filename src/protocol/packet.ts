@@ -145,6 +145,27 @@ export function decodePacket(bytes: Uint8Array, limits: Limits = DEFAULT_LIMITS)
   return packetFromHeader(bytes, 0, h)
 }
 
+/** Builds a Packet of views for a packet whose header at `offset` was validated. */
+export function packetAt(bytes: Uint8Array, offset: number): Packet {
+  const extLen = (bytes[offset + 8]! << 8) | bytes[offset + 9]!
+  const payloadLen = ((bytes[offset + 10]! << 24) >>> 0) + ((bytes[offset + 11]! << 16) | (bytes[offset + 12]! << 8) | bytes[offset + 13]!)
+  const flags = (bytes[offset + 14]! << 8) | bytes[offset + 15]!
+  if (flags & Flags.fragmented) {
+    throw new ProtocolError('E_FRAGMENTED', 'fragmented packets are not part of v1')
+  }
+  const extStart = offset + HEADER_SIZE
+  const payloadStart = extStart + extLen
+  return {
+    type: bytes[offset + 2]!,
+    biz: bytes[offset + 3]!,
+    id: ((bytes[offset + 4]! << 24) >>> 0) + ((bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!),
+    flags,
+    compression: bytes[offset + 1]!,
+    ext: extLen === 0 ? EMPTY : bytes.subarray(extStart, payloadStart),
+    payload: payloadLen === 0 ? EMPTY : bytes.subarray(payloadStart, payloadStart + payloadLen),
+  }
+}
+
 /** Builds a Packet of views for a header already validated at `offset`. */
 export function packetFromHeader(
   bytes: Uint8Array,

@@ -76,9 +76,18 @@ export class WriteBatch {
     if (this.sink.flushBatch(bytes)) this.#buf = null
   }
 
-  /** Forgets batched bytes (abortive close). */
+  /** Forgets batched bytes. */
   clear(): void {
     this.#len = 0
+  }
+
+  /** Hands out the batched bytes without the sink and empties the batch. */
+  take(): Uint8Array | null {
+    if (this.#len === 0 || !this.#buf) return null
+    const bytes = this.#buf.subarray(0, this.#len)
+    this.#len = 0
+    this.#buf = null
+    return bytes
   }
 }
 

@@ -1,5 +1,5 @@
 import { listen, QuicEndpoint, type QuicSession, type QuicStream } from 'node:quic'
-import { ProtocolError, type Packet, type SendResult } from '../protocol/index.ts'
+import { ProtocolError, type BufferOwner, type Packet, type SendResult } from '../protocol/index.ts'
 import { QuicFramer, QuicWriteQueue } from '../protocol/quic-framer.ts'
 import { isStreamReset, QUIC_ALPN, readStream, streamSink } from '../protocol/quic-io.ts'
 import { protocolErrorNotice } from './protocol-close.ts'
@@ -80,9 +80,10 @@ export class QuicConnection implements Connection {
     this.#reset = () => sink.fail()
   }
 
-  write(packet: Uint8Array): SendResult {
+  write(packet: Uint8Array, owner?: BufferOwner): SendResult {
     if (this.closed || !this.queue) return 'dropped'
-    const result = this.queue.push(packet)
+    // The QUIC queue may keep the bytes: a shared (pooled) packet is copied, not retained.
+    const result = this.queue.push(owner ? packet.slice() : packet)
     if (this.queue.overflowed) this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
     return result
   }

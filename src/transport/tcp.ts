@@ -1,5 +1,6 @@
 import type { Socket, TCPSocketListener } from 'bun'
-import { ProtocolError, TcpFramer, WriteQueue } from '../protocol/index.ts'
+import { ProtocolError, TcpFramer, WriteQueue, type BufferOwner, type SendResult } from '../protocol/index.ts'
+import { WriteBatch, type BatchSink } from './batch.ts'
 import { protocolErrorNotice } from './protocol-close.ts'
 import {
   CloseCode,
@@ -18,10 +19,12 @@ export interface TcpOptions {
 }
 
 /** A TCP connection: framer in, write queue out. */
-export class TcpConnection implements Connection {
+export class TcpConnection implements Connection, BatchSink {
   readonly transport = 'tcp' as const
   readonly framer: TcpFramer
   readonly queue: WriteQueue
+  /** Corks small writes of one event-loop turn into one socket write (null: off). */
+  readonly batch: WriteBatch | null
   closed = false
   closeCode: number = CloseCode.normal
   closeReason = ''
@@ -32,6 +35,7 @@ export class TcpConnection implements Connection {
   ) {
     this.framer = new TcpFramer(settings.limits)
     this.queue = new WriteQueue(socket, settings.maxQueuedBytes)
+    this.batch = settings.batching === 'latency' ? null : new WriteBatch(this, settings.batchBytes)
   }
 
   get remoteAddress(): string {
@@ -39,27 +43,65 @@ export class TcpConnection implements Connection {
   }
 
   get bufferedAmount(): number {
-    return this.queue.bufferedAmount
+    return this.queue.bufferedAmount + (this.batch?.length ?? 0)
   }
 
-  write(packet: Uint8Array) {
-    if (this.closed) return 'dropped' as const
-    const result = this.queue.push(packet)
+  /**
+   * Writes one packet. With batching, a small packet is corked until the end of the
+   * turn and reports 'sent' unless the socket already has a backlog ('queued').
+   */
+  write(packet: Uint8Array, owner?: BufferOwner): SendResult {
+    if (this.closed) return 'dropped'
+    const batch = this.batch
+    if (batch && this.queue.bufferedAmount === 0) {
+      if (batch.add(packet)) return 'sent'
+      batch.flush()
+    }
+    const result = this.queue.push(packet, owner)
     if (this.queue.overflowed) this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
     return result
+  }
+
+  /**
+   * Space to encode an `n`-byte packet straight into the corked batch (see
+   * WriteBatch.reserve); null when batching is off, the socket has a backlog, the
+   * connection is closed or the packet is too big. Follow with commitReserved(n).
+   */
+  reserve(n: number): { bytes: Uint8Array; offset: number } | null {
+    if (this.closed || !this.batch || this.queue.bufferedAmount > 0) return null
+    return this.batch.reserve(n)
+  }
+
+  /** Completes reserve(): the packet is corked and will be written this turn. */
+  commitReserved(n: number): SendResult {
+    this.batch!.commit(n)
+    return 'sent'
+  }
+
+  /** BatchSink: the end-of-turn write of corked packets. */
+  flushBatch(bytes: Uint8Array): boolean {
+    if (this.socket.readyState <= 0) return false
+    this.queue.push(bytes)
+    if (this.queue.overflowed) this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
+    else if (this.closed && this.queue.bufferedAmount === 0) this.socket.end()
+    return this.queue.bufferedAmount > 0
   }
 
   /** Closes after the queued bytes are written. */
   close(code: number = CloseCode.normal, reason = ''): void {
     if (this.closed) return
     this.#markClosed(code, reason)
+    this.batch?.flush()
     if (this.queue.bufferedAmount === 0) this.socket.end()
   }
 
   /** Closes now, discarding queued bytes. */
   abort(code: number, reason: string): void {
-    if (this.closed && this.queue.bufferedAmount === 0) return
+    if (this.closed && this.queue.bufferedAmount === 0 && !this.batch?.length) return
     this.#markClosed(code, reason)
+    // Corked bytes were reported 'sent': give them to the socket once (no queueing).
+    const corked = this.batch?.take()
+    if (corked && this.queue.bufferedAmount === 0) this.socket.write(corked)
     this.queue.clear()
     this.socket.terminate()
   }

@@ -1,0 +1,123 @@
+// Allocation per message on the server's hot path, native core vs pure-TS fallback.
+// Each case runs in a child process with JSC's GC log on (BUN_JSC_logGC=1); the parent
+// counts collections and sums "bytes allocated this cycle" over a steady-state run.
+//   bun bench/alloc.bench.ts                  1M messages per case, writes bench/results/alloc.*
+//   BENCH_TINY=1 bun bench/alloc.bench.ts     20k messages per case
+import { mkdir } from 'node:fs/promises'
+import os from 'node:os'
+import { Msgtrans } from '../src/index.ts'
+import { encodePacket, routeExt, TcpFramer, type SendResult } from '../src/protocol/index.ts'
+import type { Connection } from '../src/transport/index.ts'
+import { WriteBatch } from '../src/transport/batch.ts'
+
+const tiny = process.env.BENCH_TINY === '1'
+const N = tiny ? 20_000 : 1_000_000
+
+/** A connection that batches like TCP and discards what it would write. */
+class NullConnection implements Connection {
+  readonly transport = 'tcp' as const
+  readonly remoteAddress = '127.0.0.1'
+  readonly bufferedAmount = 0
+  readonly closed = false
+  bytes = 0
+  readonly batch = new WriteBatch({ flushBatch: (b) => ((this.bytes += b.length), false) })
+  write(p: Uint8Array): SendResult {
+    if (!this.batch.add(p)) this.bytes += p.length
+    return 'sent'
+  }
+  reserve(n: number) {
+    return this.batch.reserve(n)
+  }
+  commitReserved(n: number): SendResult {
+    this.batch.commit(n)
+    return 'sent'
+  }
+  close() {}
+}
+
+function runCase(kind: string): void {
+  const app = new Msgtrans({ log: () => {} })
+    .message('echo', { codec: 'raw' }, ({ body, session }) => void session.send('echo', body))
+    .message('pub', { codec: 'raw' }, ({ body, publish }) => void publish('t', 'feed', body))
+  const h = app.mount()
+  const conns = Array.from({ length: kind === 'publish' ? 11 : 1 }, () => new NullConnection())
+  for (const c of conns) h.open(c)
+  const route = kind === 'publish' ? 'pub' : 'echo'
+  if (kind === 'publish') for (const s of app.sessions.values()) if (s.connection !== conns[0]) s.subscribe('t')
+  const one = encodePacket({ id: 1, ext: routeExt(route), flags: 4, payload: new Uint8Array(64).fill(1) })
+  const perChunk = Math.floor(65536 / one.length)
+  const chunk = new Uint8Array(perChunk * one.length)
+  for (let i = 0; i < perChunk; i++) chunk.set(one, i * one.length)
+  const framer = new TcpFramer()
+  const feed = (count: number) => {
+    for (let done = 0; done < count; done += perChunk) framer.push(chunk, (p) => h.packet(conns[0]!, p))
+  }
+  feed(Math.min(N, 100_000)) // warm up the JIT before measuring
+  Bun.gc(true)
+  console.error('MEASURE-START')
+  const t0 = performance.now()
+  feed(N)
+  const ms = performance.now() - t0
+  console.error('MEASURE-END')
+  const out = conns.reduce((s, c) => s + c.bytes, 0)
+  console.log(JSON.stringify({ kind, native: app.native.kind, messages: N, ms, bytesOut: out }))
+}
+
+interface Row {
+  kind: string
+  native: string
+  messages: number
+  ms: number
+  gcs: number
+  allocatedBytes: number
+  bytesPerMessage: number
+  gcsPerMillion: number
+}
+
+async function measure(kind: string, native: boolean): Promise<Row> {
+  const proc = Bun.spawn([process.execPath, import.meta.path, '--case', kind], {
+    env: { ...process.env, BUN_JSC_logGC: '1', MSGTRANS_NATIVE: native ? '1' : '0' },
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  if (code !== 0) throw new Error(`alloc case ${kind} failed: ${err.slice(-2000)}`)
+  const window = err.slice(err.indexOf('MEASURE-START'), err.indexOf('MEASURE-END'))
+  const allocated = [...window.matchAll(/bytes allocated this cycle: (\d+)/g)].reduce((s, m) => s + Number(m[1]), 0)
+  const gcs = [...window.matchAll(/: START /g)].length
+  const r = JSON.parse(out.trim().split('\n').pop()!)
+  return {
+    ...r,
+    gcs,
+    allocatedBytes: allocated,
+    bytesPerMessage: allocated / r.messages,
+    gcsPerMillion: (gcs * 1e6) / r.messages,
+  }
+}
+
+const caseArg = process.argv.indexOf('--case')
+if (caseArg > 0) {
+  runCase(process.argv[caseArg + 1]!)
+} else {
+  const rows: Row[] = []
+  for (const kind of ['echo', 'publish']) for (const native of [true, false]) rows.push(await measure(kind, native))
+  for (const r of rows) {
+    console.log(`${r.kind.padEnd(8)} ${r.native.padEnd(4)} ${r.bytesPerMessage.toFixed(1)} B/msg allocated, ${r.gcsPerMillion.toFixed(1)} GCs per 1M msgs, ${((r.messages / r.ms) * 1000).toFixed(0)} msgs/s`)
+  }
+  if (!tiny) {
+    const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, bun: Bun.version, date: new Date().toISOString() }
+    await mkdir('bench/results', { recursive: true })
+    await Bun.write('bench/results/alloc.json', JSON.stringify({ machine, rows }, null, 2))
+    const md = [
+      `# allocation per message (${machine.cpu}, bun ${machine.bun}, ${machine.date})`,
+      '',
+      'Command: `bun bench/alloc.bench.ts`. 64-byte raw payloads through framer → dispatch → handler →',
+      'send (echo) or publish to 10 subscribers (publish); counted from JSC GC logs in steady state.',
+      '',
+      '| case | core | bytes allocated / msg | GCs / 1M msgs | msgs/s (in-process) |',
+      '|---|---|--:|--:|--:|',
+      ...rows.map((r) => `| ${r.kind} | ${r.native} | ${r.bytesPerMessage.toFixed(1)} | ${r.gcsPerMillion.toFixed(1)} | ${((r.messages / r.ms) * 1000).toFixed(0)} |`),
+    ].join('\n')
+    await Bun.write('bench/results/alloc.md', md + '\n')
+  }
+}
