@@ -1,13 +1,27 @@
 import { expect, test } from 'bun:test'
 
 // Benchmarks run in tiny mode so they cannot rot.
-test('codec benchmark runs (tiny mode)', async () => {
-  const proc = Bun.spawn([process.execPath, 'bench/codec.bench.ts'], {
+async function tiny(script: string): Promise<string> {
+  const proc = Bun.spawn([process.execPath, script], {
     env: { ...process.env, BENCH_TINY: '1' },
     stdout: 'pipe',
     stderr: 'pipe',
   })
-  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited])
-  expect(code).toBe(0)
-  expect(out).toContain('codec bench tiny: 7 cases ok')
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited])
+  if (code !== 0) throw new Error(`${script} failed (${code}): ${err.slice(-2000)}`)
+  return out
+}
+
+test('codec benchmark runs (tiny mode)', async () => {
+  expect(await tiny('bench/codec.bench.ts')).toContain('codec bench tiny: 7 cases ok')
+}, 60_000)
+
+test('hot path benchmark runs (tiny mode)', async () => {
+  expect(await tiny('bench/hotpath.bench.ts')).toMatch(/hotpath bench tiny: \d+ packets echoed/)
+}, 60_000)
+
+test('allocation benchmark runs for both cores (tiny mode)', async () => {
+  const out = await tiny('bench/alloc.bench.ts')
+  for (const line of ['echo     zig', 'echo     ts', 'publish  zig', 'publish  ts']) expect(out).toContain(line)
+  expect(out).toMatch(/B\/msg allocated/)
 }, 60_000)
