@@ -37,7 +37,7 @@ export interface Delta {
  * @example
  * client.send('game/input', encodeInput({ seq: 1, dx: 127, dy: 0, buttons: 0 }))
  */
-export function encodeInput(input: Input): Uint8Array {
+export function encodeInput(input: Input): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(INPUT_BYTES)
   const view = new DataView(bytes.buffer)
   view.setUint32(0, input.seq >>> 0)
@@ -54,7 +54,7 @@ export function decodeInput(bytes: Uint8Array): Input {
 }
 
 /** Encodes a delta into one buffer: 10 + 14·changed + 2·removed bytes. */
-export function encodeDelta(delta: Delta): Uint8Array {
+export function encodeDelta(delta: Delta): Uint8Array<ArrayBuffer> {
   const size = DELTA_HEADER_BYTES + ENTITY_BYTES * delta.changed.length + 2 * delta.removed.length
   const bytes = new Uint8Array(size)
   const view = new DataView(bytes.buffer)

@@ -47,7 +47,7 @@ function identify(tokens: DeviceTokens, body: unknown): Identity | false {
  * @example
  * const app = await createIotApp({ tcp: { port: 7201 }, ws: { port: 7202 } }, { secret }).listen()
  * const device = await connect<IotApp>('tcp://127.0.0.1:7201')
- * await device.request('$auth', { device: 'sensor-1', token })
+ * await authenticate(device, { device: 'sensor-1', token }) // examples/iot-telemetry/device.ts
  * device.send('telemetry/batch', encodeBatch(readings))
  */
 export function createIotApp(config: MsgtransConfig, options: IotOptions) {

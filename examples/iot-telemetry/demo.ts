@@ -4,7 +4,7 @@
 import { connect } from '../../src/index.ts'
 import { createIotApp, type IotApp } from './app.ts'
 import type { WindowSummary } from './aggregate.ts'
-import { Device } from './device.ts'
+import { authenticate, Device } from './device.ts'
 import { DeviceTokens } from './tokens.ts'
 
 const DEVICES = Number(process.env.DEMO_DEVICES ?? 200)
@@ -22,7 +22,7 @@ console.log(`iot-telemetry server: tcp ${app.ports.tcp}, ws ${app.ports.ws}, nat
 const dashboard = await connect<IotApp>(`ws://127.0.0.1:${app.ports.ws}`)
 const windows: WindowSummary[] = []
 dashboard.on('dashboard/window', (w) => windows.push(w as WindowSummary))
-await dashboard.request('$auth', { dashboard: 'ops', token: tokens.issue('dashboard:ops') })
+await authenticate(dashboard, { dashboard: 'ops', token: tokens.issue('dashboard:ops') })
 await dashboard.request('dashboard/watch')
 
 try {

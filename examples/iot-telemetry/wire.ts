@@ -25,7 +25,7 @@ export interface Reading {
  * @example
  * client.send('telemetry/batch', encodeBatch(readings))
  */
-export function encodeBatch(readings: readonly Reading[]): Uint8Array {
+export function encodeBatch(readings: readonly Reading[]): Uint8Array<ArrayBuffer> {
   if (readings.length > MAX_BATCH_READINGS) throw new RangeError(`batch over ${MAX_BATCH_READINGS} readings`)
   const base = readings.reduce((m, r) => Math.min(m, r.at), readings[0]?.at ?? 0)
   const bytes = new Uint8Array(BATCH_HEADER_BYTES + READING_BYTES * readings.length)

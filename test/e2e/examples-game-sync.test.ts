@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { connect, type Client, type ErrorBody } from '../../src/index.ts'
+import { connect, type Client } from '../../src/index.ts'
+import type { ErrorBody } from '../../src/protocol/index.ts'
 import { createGameApp, type GameApp } from '../../examples/game-sync/app.ts'
 import { decodeDelta, decodeInput, encodeDelta, encodeInput, type Delta } from '../../examples/game-sync/wire.ts'
 import { GameWorld } from '../../examples/game-sync/world.ts'

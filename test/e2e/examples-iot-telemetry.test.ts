@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
-import { connect, type Client, type ErrorBody } from '../../src/index.ts'
+import { connect, type Client } from '../../src/index.ts'
+import type { ErrorBody } from '../../src/protocol/index.ts'
 import { WindowAggregator, type WindowSummary } from '../../examples/iot-telemetry/aggregate.ts'
 import { createIotApp, type IotApp } from '../../examples/iot-telemetry/app.ts'
-import { Device } from '../../examples/iot-telemetry/device.ts'
+import { authenticate, Device } from '../../examples/iot-telemetry/device.ts'
 import { DeviceTokens } from '../../examples/iot-telemetry/tokens.ts'
 import { decodeBatch, encodeBatch, type Reading } from '../../examples/iot-telemetry/wire.ts'
 import { nextEvent, waitFor } from '../helpers/wait.ts'
@@ -58,7 +59,7 @@ describe('iot-telemetry over real sockets', () => {
     tcp = `tcp://127.0.0.1:${app.ports.tcp}`
     dashboard = await connect<IotApp>(`ws://127.0.0.1:${app.ports.ws}`)
     dashboard.on('dashboard/window', (w) => windows.push(w as WindowSummary))
-    await dashboard.request('$auth', { dashboard: 'ops', token: tokens.issue('dashboard:ops') })
+    await authenticate(dashboard, { dashboard: 'ops', token: tokens.issue('dashboard:ops') })
     expect((await dashboard.request('dashboard/watch')).windowMs).toBe(50)
   })
   afterAll(async () => {
@@ -89,7 +90,7 @@ describe('iot-telemetry over real sockets', () => {
   test('a wrong token is refused and that connection is closed', async () => {
     await expect(Device.connect(tcp, 's-1', tokens.issue('s-2'))).rejects.toMatchObject({ code: 'E_UNAUTHORIZED' })
     const c = await connect<IotApp>(tcp)
-    await expect(c.request('$auth', { device: 'x', token: 'nope' })).rejects.toMatchObject({ code: 'E_UNAUTHORIZED' })
+    await expect(authenticate(c, { device: 'x', token: 'nope' })).rejects.toMatchObject({ code: 'E_UNAUTHORIZED' })
     expect((await c.closed()).code).toBeGreaterThan(0)
   })
 
@@ -103,7 +104,7 @@ describe('iot-telemetry over real sockets', () => {
     expect((await notice).code).toBe('E_FORBIDDEN')
     expect(counted()).toBe(before)
     const c = await connect<IotApp>(tcp)
-    await expect(c.request('$auth', { dashboard: 's-7', token: tokens.issue('s-7') })).rejects.toMatchObject({
+    await expect(authenticate(c, { dashboard: 's-7', token: tokens.issue('s-7') })).rejects.toMatchObject({
       code: 'E_UNAUTHORIZED',
     })
   })
