@@ -180,6 +180,7 @@ pub const SessionTable = struct {
 
     /// Makes chunk `c` exist and grows ahead by `growth_percent` of the committed size.
     fn grow(self: *SessionTable, c: u32) Error!void {
+        if (@atomicLoad(usize, &self.directory[c], .acquire) != 0) return;
         try self.ensureChunk(c);
         const committed = @atomicLoad(u32, &self.committed_chunks, .monotonic);
         const ahead = @max(1, committed * self.config.growth_percent / 100);
@@ -354,6 +355,18 @@ test "a slot at the last generation is retired, not reused" {
     const next = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
     try std.testing.expectEqual(@as(u32, 1), (try decode(next)).index);
     try std.testing.expectError(error.Stale, table.lookup(last));
+}
+
+test "growth is proportional: capacity stays within the growth factor of the load" {
+    var table = try SessionTable.init(std.testing.allocator, .{
+        .initial_capacity = 0,
+        .max_capacity = 1 << 22,
+    });
+    defer table.deinit();
+    var i: u32 = 0;
+    while (i < 20_000) : (i += 1) _ = try table.insert(.{ .owner = 0, .transport = 0, .tag = i });
+    try std.testing.expect(table.capacity() >= 20_000);
+    try std.testing.expect(table.capacity() <= 2 * 20_000 + 2 * chunk_slots);
 }
 
 test "io counters and invalid config" {
