@@ -36,7 +36,7 @@ export class WriteQueue {
 
   constructor(
     private readonly sink: PartialSink,
-    private readonly maxBytes: number,
+    readonly maxBytes: number,
   ) {}
 
   /** Bytes accepted but not yet taken by the socket. */

@@ -78,6 +78,24 @@ export class TcpConnection implements Connection, BatchSink {
     return 'sent'
   }
 
+  /** Writes a big packet as header + payload without joining them (no payload copy). */
+  writeParts(head: Uint8Array, payload: Uint8Array): SendResult {
+    if (this.closed) return 'dropped'
+    if (this.queue.bufferedAmount + head.length + payload.length > this.queue.maxBytes) {
+      this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
+      return 'dropped'
+    }
+    // The header joins (and ends) the corked batch, then the payload follows as it is.
+    if (this.batch && this.queue.bufferedAmount === 0 && this.batch.add(head)) this.batch.flush()
+    else {
+      this.batch?.flush()
+      this.queue.push(head)
+    }
+    const result = this.queue.push(payload)
+    if (this.queue.overflowed) this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
+    return result
+  }
+
   /** BatchSink: the end-of-turn write of corked packets. */
   flushBatch(bytes: Uint8Array): boolean {
     if (this.socket.readyState <= 0) return false
@@ -137,7 +155,8 @@ export function listenTcp(
   const listener: TCPSocketListener<TcpConnection> = Bun.listen<TcpConnection>({
     hostname: opts.hostname ?? '0.0.0.0',
     port: opts.port,
-    reusePort: opts.reusePort,
+    // Bun.listen honours reusePort at runtime; bun-types 1.4.4 does not declare it.
+    ...({ reusePort: opts.reusePort } as object),
     socket: {
       open(socket) {
         socket.setNoDelay(true)

@@ -22,6 +22,8 @@ export interface Connection {
   reserve?(n: number): { bytes: Uint8Array; offset: number } | null
   /** Completes reserve(). */
   commitReserved?(n: number): SendResult
+  /** Optional: writes a packet as header bytes then payload bytes, in order, without joining them. */
+  writeParts?(head: Uint8Array, payload: Uint8Array): SendResult
   /** Closes the connection; `code` is a WebSocket close code, `reason` a short text. */
   close(code?: number, reason?: string): void
 }

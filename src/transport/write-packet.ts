@@ -1,4 +1,8 @@
-import { encodeParts, encodePartsInto, HEADER_SIZE, type SendResult } from '../protocol/index.ts'
+import { encodeParts, encodePartsInto, HEADER_SIZE, writeFields, type SendResult } from '../protocol/index.ts'
+
+/** Payloads at least this big are written beside their header instead of copied. */
+const LARGE_PAYLOAD = 16 * 1024
+const EMPTY = new Uint8Array(0)
 import type { Connection } from './types.ts'
 
 /**
@@ -20,6 +24,14 @@ export function writePacket(
   payload: Uint8Array,
 ): SendResult {
   const size = HEADER_SIZE + (ext?.length ?? 0) + payload.length
+  if (payload.length >= LARGE_PAYLOAD && conn.writeParts) {
+    // Big payloads are not copied into a packet buffer: header and payload go out in order.
+    const head = new Uint8Array(size - payload.length)
+    // Checks the fields and writes the ext header; then the real payload length.
+    encodePartsInto(head, 0, type, biz, id, flags, compression, ext, EMPTY)
+    writeFields(head, 0, type, compression, biz, id, ext?.length ?? 0, payload.length, flags)
+    return conn.writeParts(head, payload)
+  }
   const slot = conn.reserve?.(size)
   if (slot) {
     encodePartsInto(slot.bytes, slot.offset, type, biz, id, flags, compression, ext, payload)

@@ -24,7 +24,7 @@ test('a publish encodes once into a pooled buffer; a stalled subscriber holds it
   const framer = new TcpFramer()
   let slowGot = 0
   const sock = net.connect(app.ports.tcp!, host)
-  sock.on('data', (chunk) => framer.push(new Uint8Array(chunk), (p) => p.type === 0 && slowGot++))
+  sock.on('data', (chunk) => framer.push(new Uint8Array(chunk as Buffer), (p) => p.type === 0 && slowGot++))
   await new Promise<void>((r) => sock.once('connect', () => r()))
   const sub = new TextEncoder().encode('{"topic":"feed"}')
   const ext = new TextEncoder().encode('route:$subscribe')

@@ -25,7 +25,7 @@ test('a reader that stops reading gets every byte, in order, once it resumes', a
   const framer = new TcpFramer()
   const got: Packet[] = []
   const sock = net.connect(app.ports.tcp!, host)
-  sock.on('data', (chunk) => framer.push(new Uint8Array(chunk), (p) => got.push({ ...p, payload: p.type === 2 ? p.payload.slice() : p.payload.slice(0, 4) })))
+  sock.on('data', (chunk) => framer.push(new Uint8Array(chunk as Buffer), (p) => got.push({ ...p, payload: p.type === 2 ? p.payload.slice() : p.payload.slice(0, 4) })))
   await new Promise<void>((r) => sock.once('connect', () => r()))
   sock.pause()
   // Ask for 24 MiB while not reading: the kernel buffers fill, the server queues the rest.
