@@ -9,6 +9,7 @@ import {
   type Limits,
 } from './constants.ts'
 import { ProtocolError } from './errors.ts'
+import { internedExt } from './route.ts'
 import { readHeader, writeFields, writeHeader } from './header.ts'
 
 const EMPTY = new Uint8Array(0)
@@ -161,7 +162,7 @@ export function packetAt(bytes: Uint8Array, offset: number): Packet {
     id: ((bytes[offset + 4]! << 24) >>> 0) + ((bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!),
     flags,
     compression: bytes[offset + 1]!,
-    ext: extLen === 0 ? EMPTY : bytes.subarray(extStart, payloadStart),
+    ext: extLen === 0 ? EMPTY : (internedExt(bytes, extStart, extLen) ?? bytes.subarray(extStart, payloadStart)),
     payload: payloadLen === 0 ? EMPTY : bytes.subarray(payloadStart, payloadStart + payloadLen),
   }
 }

@@ -32,8 +32,21 @@ export function routeExt(name: string): Uint8Array {
  */
 export function routeName(ext: Uint8Array, flags: number): string | undefined {
   if (ext.length === 0) return undefined
-  if (hasPrefix(ext)) return internedName(ext)
+  const known = internedByArray.get(ext)
+  if (known !== undefined) return known
+  if (hasPrefix(ext, 0)) return internedName(ext)
   return flags & Flags.routeTag ? decoder.decode(ext) : undefined
+}
+
+/**
+ * The shared, interned copy of a route ext header found at `start` in `bytes`, so a
+ * decoded packet needs no view for it; undefined when it is not a known route tag.
+ * Interned arrays are shared by every packet that carries them: treat them as read-only.
+ */
+export function internedExt(bytes: Uint8Array, start: number, length: number): Uint8Array | undefined {
+  if (length <= PREFIX_BYTES.length || !hasPrefix(bytes, start)) return undefined
+  const hit = interned.get(hashOf(bytes, start, length))
+  return hit && sameBytes(hit.bytes, bytes, start, length) ? hit.bytes : undefined
 }
 
 // Route names seen on the wire, by a hash of their ext bytes, so the hot path neither
@@ -43,27 +56,37 @@ interface Interned {
   name: string
 }
 const interned = new Map<number, Interned>()
+const internedByArray = new Map<Uint8Array, string>()
 const MAX_INTERNED = 4096
 
-function internedName(ext: Uint8Array): string {
+function hashOf(bytes: Uint8Array, start: number, length: number): number {
   let h = 0x811c9dc5
-  for (let i = 0; i < ext.length; i++) h = Math.imul(h ^ ext[i]!, 0x01000193)
+  for (let i = start; i < start + length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193)
+  return h
+}
+
+function internedName(ext: Uint8Array): string {
+  const h = hashOf(ext, 0, ext.length)
   const hit = interned.get(h)
-  if (hit && sameBytes(hit.bytes, ext)) return hit.name
+  if (hit && sameBytes(hit.bytes, ext, 0, ext.length)) return hit.name
   const name = decoder.decode(ext.subarray(PREFIX_BYTES.length))
-  if (!hit && interned.size < MAX_INTERNED) interned.set(h, { bytes: ext.slice(), name })
+  if (!hit && interned.size < MAX_INTERNED) {
+    const bytes = ext.slice()
+    interned.set(h, { bytes, name })
+    internedByArray.set(bytes, name)
+  }
   return name
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+function sameBytes(a: Uint8Array, b: Uint8Array, start: number, length: number): boolean {
+  if (a.length !== length) return false
+  for (let i = 0; i < length; i++) if (a[i] !== b[start + i]) return false
   return true
 }
 
-function hasPrefix(ext: Uint8Array): boolean {
-  if (ext.length <= PREFIX_BYTES.length) return false
-  for (let i = 0; i < PREFIX_BYTES.length; i++) if (ext[i] !== PREFIX_BYTES[i]) return false
+function hasPrefix(bytes: Uint8Array, start: number): boolean {
+  if (bytes.length - start <= PREFIX_BYTES.length) return false
+  for (let i = 0; i < PREFIX_BYTES.length; i++) if (bytes[start + i] !== PREFIX_BYTES[i]) return false
   return true
 }
 

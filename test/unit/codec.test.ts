@@ -7,6 +7,8 @@ import {
   ProtocolError,
   routeExt,
   routeName,
+  TcpFramer,
+  type Packet,
   type PacketInit,
 } from '../../src/protocol/index.ts'
 import { randomPacket, rng } from '../helpers/random.ts'
@@ -130,5 +132,22 @@ describe('message ids and route tags', () => {
     expect(routeName(utf8('chat/send'), 4)).toBe('chat/send')
     expect(routeName(utf8('hdr'), 0)).toBeUndefined()
     expect(routeName(new Uint8Array(), 4)).toBeUndefined()
+  })
+})
+
+describe('route ext interning', () => {
+  test('a known route tag decodes to one shared ext array and the same name', () => {
+    const frame = () => encodePacket({ id: 1, ext: utf8('route:intern/me'), payload: utf8('x') })
+    const first = decodePacket(frame())
+    expect(routeName(first.ext, 0)).toBe('intern/me') // learns the route
+    const a = new TcpFramer()
+    const got: Packet[] = []
+    a.push(new Uint8Array([...frame(), ...frame()]), (p) => got.push(p))
+    expect(got[0]!.ext).toBe(got[1]!.ext)
+    expect(routeName(got[0]!.ext, 0)).toBe('intern/me')
+    expect(hex(got[1]!.ext)).toBe(hex(utf8('route:intern/me')))
+    // A different ext of the same length is not mistaken for it.
+    const other = decodePacket(encodePacket({ ext: utf8('route:intern/mf') }))
+    expect(routeName(other.ext, 0)).toBe('intern/mf')
   })
 })
