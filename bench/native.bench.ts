@@ -14,10 +14,18 @@ export interface NativeBenchReport {
   tiny: boolean
   machine: Record<string, unknown>
   rows: { group: string; name: string; avgNs: number; vsBaseline: number }[]
-  pool: { hitRate: number; prewarmMs: number; prewarmPopulateMs: number; rssMiB: number; rssPopulateMiB: number }
+  pool: {
+    hitRate: number
+    prewarmMs: number
+    prewarmPopulateMs: number
+    rssMiB: number
+    rssPopulateMiB: number
+  }
 }
 
-function buildCases(lib: NonNullable<ReturnType<typeof openNativeLibrary>>['lib']) {
+type Lib = NonNullable<ReturnType<typeof openNativeLibrary>>['lib']
+
+function buildCases(lib: Lib) {
   const table = ZigSessionTable.create(lib, { initialCapacity: 20_000 })
   const map = new Map<number, { owner: number; transport: number; tag: number }>()
   const handles: number[] = []
@@ -30,16 +38,29 @@ function buildCases(lib: NonNullable<ReturnType<typeof openNativeLibrary>>['lib'
   let k = 0
   const next = () => handles[(k = (k + 1) & 8191)]!
   const pool = ZigBufferPool.create(lib, {})
+  const lookup = 'session lookup'
   const cases: Case[] = [
-    { group: 'session lookup', name: 'baseline: Map.get', baseline: true, fn: () => map.get(next()) },
-    { group: 'session lookup', name: 'SessionTable.lookup (FFI, object)', baseline: false, fn: () => table.lookup(next()) },
-    { group: 'session lookup', name: 'SessionTable.owner (FFI, no allocation)', baseline: false, fn: () => table.owner(next()) },
+    { group: lookup, name: 'baseline: Map.get', baseline: true, fn: () => map.get(next()) },
+    {
+      group: lookup, name: 'SessionTable.lookup (FFI, object)', baseline: false,
+      fn: () => table.lookup(next()),
+    },
+    {
+      group: lookup, name: 'SessionTable.owner (FFI, no allocation)', baseline: false,
+      fn: () => table.owner(next()),
+    },
   ]
   for (const [label, size] of [['1 KiB', 1024], ['64 KiB', 65536], ['1 MiB', 1 << 20]] as const) {
     const g = `buffer ${label}`
     cases.push(
-      { group: g, name: `baseline: new Uint8Array(${label})`, baseline: true, fn: () => new Uint8Array(size) },
-      { group: g, name: 'BufferPool.acquire + release (FFI)', baseline: false, fn: () => pool.release(pool.acquire(size)) },
+      {
+        group: g, name: `baseline: new Uint8Array(${label})`, baseline: true,
+        fn: () => new Uint8Array(size),
+      },
+      {
+        group: g, name: 'BufferPool.acquire + release (FFI)', baseline: false,
+        fn: () => pool.release(pool.acquire(size)),
+      },
       {
         group: g, name: 'acquire + view + release', baseline: false,
         fn: () => {
@@ -59,7 +80,7 @@ function loopNs(fn: () => unknown, iterations: number): number {
   return (Bun.nanoseconds() - start) / iterations
 }
 
-function poolFigures(lib: NonNullable<ReturnType<typeof openNativeLibrary>>['lib'], tiny: boolean) {
+function poolFigures(lib: Lib, tiny: boolean) {
   const measure = (populate: boolean) => {
     Bun.gc(true)
     const rss0 = process.memoryUsage.rss()
@@ -90,7 +111,10 @@ function poolFigures(lib: NonNullable<ReturnType<typeof openNativeLibrary>>['lib
 }
 
 /** Runs the benchmark; writes native-js.json/.md into `outDir` when given. */
-export async function runNativeBench(opts: { tiny: boolean; outDir?: string }): Promise<NativeBenchReport> {
+export async function runNativeBench(opts: {
+  tiny: boolean
+  outDir?: string
+}): Promise<NativeBenchReport> {
   const raw = openNativeLibrary({ MSGTRANS_NATIVE: '1' })
   if (!raw) throw new Error('native library not built: bash scripts/bootstrap.sh')
   const { cases, close } = buildCases(raw.lib)
@@ -120,9 +144,13 @@ export async function runNativeBench(opts: { tiny: boolean; outDir?: string }): 
   const rows = cases.map((c) => {
     const base = cases.find((x) => x.group === c.group && x.baseline)!
     const ns = avg.get(c.name + c.group)!
-    return { group: c.group, name: c.name, avgNs: ns, vsBaseline: ns / avg.get(base.name + base.group)! }
+    const baseNs = avg.get(base.name + base.group)!
+    return { group: c.group, name: c.name, avgNs: ns, vsBaseline: ns / baseNs }
   })
-  const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, bun: Bun.version, load: os.loadavg(), date: new Date().toISOString() }
+  const machine = {
+    cpu: os.cpus()[0]?.model, cores: os.cpus().length, bun: Bun.version, load: os.loadavg(),
+    date: new Date().toISOString(),
+  }
   const report = { tiny: opts.tiny, machine, rows, pool: poolFigures(raw.lib, opts.tiny) }
   if (opts.outDir) await writeReport(report, opts.outDir)
   return report
@@ -133,13 +161,17 @@ async function writeReport(report: NativeBenchReport, dir: string): Promise<void
   await Bun.write(join(dir, 'native-js.json'), JSON.stringify(report, null, 2))
   const p = report.pool
   const md = [
-    `# Native core from JS${report.tiny ? ' (tiny)' : ''}: ${report.machine.cpu}, ${report.machine.cores} cores, bun ${report.machine.bun}`,
+    `# Native core from JS${report.tiny ? ' (tiny)' : ''}: ${report.machine.cpu}, ` +
+      `${report.machine.cores} cores, bun ${report.machine.bun}, load ${report.machine.load}`,
     '',
     '| group | benchmark | avg ns | vs baseline |',
     '|---|---|---|---|',
-    ...report.rows.map((r) => `| ${r.group} | ${r.name} | ${r.avgNs.toFixed(1)} | ${r.vsBaseline.toFixed(2)}x |`),
+    ...report.rows.map(
+      (r) => `| ${r.group} | ${r.name} | ${r.avgNs.toFixed(1)} | ${r.vsBaseline.toFixed(2)}x |`,
+    ),
     '',
-    `Pool hit rate (steady mix): ${(p.hitRate * 100).toFixed(2)}%. Prewarm of the default config: ` +
+    `Pool hit rate (steady mix): ${(p.hitRate * 100).toFixed(2)}%. ` +
+      'Prewarm of the default config: ' +
       `${p.prewarmMs.toFixed(2)} ms (RSS +${p.rssMiB.toFixed(1)} MiB); with MAP_POPULATE ` +
       `${p.prewarmPopulateMs.toFixed(1)} ms (RSS +${p.rssPopulateMiB.toFixed(1)} MiB).`,
   ].join('\n')

@@ -85,7 +85,12 @@ export interface BufferPool {
   close(): void
 }
 
-/** Splits a buffer ref. */
+/**
+ * Splits a buffer ref.
+ *
+ * @example
+ * decodeRef(pool.acquire(2000)) // { tier: 1, slab: 0, index: 0 }
+ */
 export function decodeRef(ref: number): { tier: number; slab: number; index: number } {
   return {
     tier: ref >>> REF_TIER_SHIFT,
@@ -94,7 +99,13 @@ export function decodeRef(ref: number): { tier: number; slab: number; index: num
   }
 }
 
-/** Tier index for `size` bytes, or -1 above 1 MiB. */
+/**
+ * Tier index for `size` bytes, or -1 above 1 MiB.
+ *
+ * @example
+ * tierFor(1024) // 0
+ * tierFor(1025) // 1
+ */
 export function tierFor(size: number): number {
   return BUFFER_TIER_SIZES.findIndex((tierSize) => size <= tierSize)
 }

@@ -32,8 +32,3 @@ export function openRaw(path: string): RawLibrary {
   }
   return entry
 }
-
-/** Reads a pointer written to a one-element out buffer. */
-export function outPointer(out: BigUint64Array): number {
-  return Number(out[0])
-}

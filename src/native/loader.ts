@@ -103,7 +103,12 @@ export function loadNative(options: LoadOptions = {}): NativeCore {
   return core
 }
 
-/** Builds a fresh core (no caching); loadNative() is what applications call. */
+/**
+ * Builds a fresh core (no caching); loadNative() is what applications call.
+ *
+ * @example
+ * createCore({}, { MSGTRANS_NATIVE: '0' }).kind // 'ts'
+ */
 export function createCore(
   options: LoadOptions,
   env: Record<string, string | undefined>,

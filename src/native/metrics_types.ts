@@ -45,7 +45,13 @@ export interface Metrics {
   close(): void
 }
 
-/** Bucket of a value (shared by the TS fallback and tests against the Zig layout). */
+/**
+ * Bucket of a value (same layout as zig/src/metrics.zig).
+ *
+ * @example
+ * bucketOf(15) // 15
+ * bucketOf(32) // 32 (first sub-bucket of [32, 64))
+ */
 export function bucketOf(value: number): number {
   const sub = HISTOGRAM_SUB_BUCKETS
   if (value < sub) return Math.max(0, Math.floor(value))
@@ -58,7 +64,12 @@ export function bucketOf(value: number): number {
   return sub + (e - 4) * sub + s
 }
 
-/** Largest value in bucket `i`. */
+/**
+ * Largest value in bucket `i`.
+ *
+ * @example
+ * bucketHigh(bucketOf(1000)) // 1023
+ */
 export function bucketHigh(i: number): number {
   const sub = HISTOGRAM_SUB_BUCKETS
   if (i < sub) return i

@@ -38,7 +38,13 @@ export interface Numa {
   memoryNode(view: Uint8Array): number
 }
 
-/** `perNode` placements per node, round robin over that node's CPUs. */
+/**
+ * `perNode` placements per node, round robin over that node's CPUs.
+ *
+ * @example
+ * planWorkers({ nodes: [{ id: 0, cpus: [0, 1], distances: [10] }] }, 1)
+ * // [{ worker: 0, node: 0, cpu: 0 }]
+ */
 export function planWorkers(topology: Topology, perNode: number): Placement[] {
   const out: Placement[] = []
   for (const node of topology.nodes) {

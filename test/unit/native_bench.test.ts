@@ -9,7 +9,9 @@ test('native JS benchmark runs in tiny mode and writes its report', async () => 
   try {
     const report = await runNativeBench({ tiny: true, outDir: dir })
     expect(report.rows.length).toBe(12)
-    for (const row of report.rows) expect(Number.isFinite(row.vsBaseline) && row.avgNs > 0).toBe(true)
+    for (const row of report.rows) {
+      expect(Number.isFinite(row.vsBaseline) && row.avgNs > 0).toBe(true)
+    }
     expect(report.pool.hitRate).toBeGreaterThanOrEqual(0.98)
     expect(report.pool.prewarmMs).toBeLessThan(1000)
     const json = JSON.parse(readFileSync(join(dir, 'native-js.json'), 'utf8'))

@@ -2,6 +2,9 @@
 //! status codes. No `export fn` here: lib.zig stays the only export file.
 const std = @import("std");
 const status = @import("status.zig");
+const bp = @import("buffer_pool.zig");
+const metrics = @import("metrics.zig");
+const numa = @import("numa.zig");
 
 const page = std.heap.page_allocator;
 const invalid: i32 = @intFromEnum(status.Status.invalid_argument);
@@ -34,4 +37,19 @@ pub fn attach(reg: anytype, id: u32, config: anytype, out: ?*usize) i32 {
 pub fn value(result: anytype) i32 {
     const v = result catch |err| return status.code(err);
     return @intCast(v);
+}
+
+/// Pool configuration as JS writes it (Uint32Array(14)).
+pub const PoolConfig = extern struct {
+    tiers: [bp.tier_count]bp.TierConfig,
+    node: i32,
+    populate: u32,
+};
+
+// Layouts the TS side reads or writes word by word.
+comptime {
+    std.debug.assert(@sizeOf(PoolConfig) == 56);
+    std.debug.assert(@sizeOf(bp.TierStats) == 72);
+    std.debug.assert(@sizeOf(metrics.Summary) == 64);
+    std.debug.assert(@sizeOf(numa.Placement) == 12);
 }

@@ -1,8 +1,7 @@
-//! The only file that exports symbols from libmsgtrans. Every export returns a status
-//! code (status.zig: 0 ok, negative failure) or a plain value, through the one mapping
-//! `status.code`; src/native/symbols.ts mirrors this list and a Bun test compares them.
-//! Pointers are opaque to JS. Shared instances (`*_attach`) live in process-wide
-//! registries so every Bun Worker of the process reaches the same one by id.
+//! The only file that exports symbols from libmsgtrans. Every export returns a status code
+//! (status.zig, through its one error mapping) or a plain value; src/native/symbols.ts
+//! mirrors this list (a Bun test compares them). `*_attach` instances live in process-wide
+//! registries, so every Bun Worker of the process reaches the same one by id.
 const std = @import("std");
 const status = @import("status.zig");
 const st = @import("session_table.zig");
@@ -27,20 +26,7 @@ var metric_sets: registry.Registry(Metrics, void, 16) = .{};
 
 const invalid: i32 = @intFromEnum(status.Status.invalid_argument);
 
-/// Pool configuration as JS writes it (Uint32Array(14)).
-pub const PoolConfig = extern struct {
-    tiers: [bp.tier_count]bp.TierConfig,
-    node: i32,
-    populate: u32,
-};
-
-comptime {
-    std.debug.assert(@sizeOf(PoolConfig) == 56);
-    std.debug.assert(@sizeOf(bp.TierStats) == 72);
-    std.debug.assert(@sizeOf(metrics.Summary) == 64);
-    std.debug.assert(@sizeOf(numa.Placement) == 12);
-}
-
+const PoolConfig = support.PoolConfig;
 const make = support.make;
 const free = support.free;
 const attach = support.attach;

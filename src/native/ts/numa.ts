@@ -11,7 +11,12 @@ import {
 } from '../numa_types.ts'
 import { Status } from '../symbols.ts'
 
-/** Parses a kernel cpulist such as "0-3,8". */
+/**
+ * Parses a kernel cpulist.
+ *
+ * @example
+ * parseCpuList('0-2,8\n') // [0, 1, 2, 8]
+ */
 export function parseCpuList(text: string): number[] {
   const cpus: number[] = []
   for (const part of text.trim().split(',').filter(Boolean)) {

@@ -142,7 +142,12 @@ export class ZigBufferPool implements BufferPool {
   }
 }
 
-/** Pointer of a view's first byte (for NUMA checks and native consumers). */
+/**
+ * Address of a view's first byte (for NUMA checks and native consumers).
+ *
+ * @example
+ * addressOf(pool.view(ref)) % 64 // 0: every buffer is 64-byte aligned
+ */
 export function addressOf(view: Uint8Array): number {
   return pointerOf(view)
 }
