@@ -108,11 +108,14 @@ pub fn measure(comptime Impl: type, workload: Workload, threads: u32, ops: u64) 
     var impl = try Impl.init(if (workload == .rapid_grow) 0 else prefill * 2);
     defer impl.deinit();
     var shared: [prefill]u64 = undefined;
-    for (&shared, 0..) |*h, i| h.* = impl.insert(.{ .owner = 0, .transport = 0, .tag = @intCast(i) });
+    for (&shared, 0..) |*h, i| {
+        h.* = impl.insert(.{ .owner = 0, .transport = 0, .tag = @intCast(i) });
+    }
     var pool: [8]std.Thread = undefined;
     var timer = try std.time.Timer.start();
     for (pool[0..threads], 0..) |*t, k| {
-        t.* = try std.Thread.spawn(.{}, Worker(Impl).run, .{ &impl, &shared, workload, ops, k + 1 });
+        const args = .{ &impl, &shared, workload, ops, k + 1 };
+        t.* = try std.Thread.spawn(.{}, Worker(Impl).run, args);
     }
     for (pool[0..threads]) |t| t.join();
     const ns: f64 = @floatFromInt(timer.read());

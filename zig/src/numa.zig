@@ -144,7 +144,8 @@ pub fn bindMemory(bytes: []align(std.heap.page_size_min) u8, node: u32) Error!vo
     if (node >= max_nodes) return error.InvalidArgument;
     const mask: u64 = @as(u64, 1) << @intCast(node);
     const addr = @intFromPtr(bytes.ptr);
-    const rc = linux.syscall6(.mbind, addr, bytes.len, mpol_bind, @intFromPtr(&mask), max_nodes + 1, 0);
+    const mask_ptr = @intFromPtr(&mask);
+    const rc = linux.syscall6(.mbind, addr, bytes.len, mpol_bind, mask_ptr, max_nodes + 1, 0);
     return switch (linux.E.init(rc)) {
         .SUCCESS => {},
         .NOSYS => error.Unsupported,

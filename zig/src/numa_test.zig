@@ -57,7 +57,8 @@ test "this machine: pin to each cpu of node 0 and bind memory to node 0" {
     }
     const page = std.heap.page_size_min;
     const prot = std.posix.PROT.READ | std.posix.PROT.WRITE;
-    const mem = try std.posix.mmap(null, 4 * page, prot, .{ .TYPE = .PRIVATE, .ANONYMOUS = true }, -1, 0);
+    const flags: std.posix.MAP = .{ .TYPE = .PRIVATE, .ANONYMOUS = true };
+    const mem = try std.posix.mmap(null, 4 * page, prot, flags, -1, 0);
     defer std.posix.munmap(mem);
     try numa.bindMemory(mem, 0);
     @memset(mem, 1);

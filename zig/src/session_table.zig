@@ -70,6 +70,18 @@ comptime {
 
 const Chunk = [chunk_slots]Slot;
 
+const live_stripes = 16;
+const Stripe = struct { value: u32 align(64) = 0 };
+threadlocal var thread_stripe: ?u32 = null;
+var next_stripe: u32 = 0;
+
+fn myStripe() u32 {
+    if (thread_stripe) |s| return s;
+    const s = @atomicRmw(u32, &next_stripe, .Add, 1, .monotonic) % live_stripes;
+    thread_stripe = s;
+    return s;
+}
+
 pub const Config = struct {
     initial_capacity: u32 = 10_000,
     max_capacity: u32 = 1 << 20,
@@ -112,7 +124,9 @@ pub const SessionTable = struct {
     next_index: u32 align(64) = 0,
     /// Low 32 bits: free slot index + 1 (0 = empty); high 32 bits: ABA tag.
     free_head: u64 align(64) = 0,
-    live: u32 align(64) = 0,
+    /// Live count in per-thread stripes (one cache line each) so inserts and removes on
+    /// different threads do not fight over one counter; `count` sums them.
+    live: [live_stripes]Stripe = [_]Stripe{.{}} ** live_stripes,
     retired: u32 = 0,
 
     pub fn init(allocator: std.mem.Allocator, config: Config) Error!SessionTable {
@@ -147,7 +161,9 @@ pub const SessionTable = struct {
     }
 
     pub fn count(self: *const SessionTable) u32 {
-        return @atomicLoad(u32, &self.live, .monotonic);
+        var total: u32 = 0;
+        for (&self.live) |*stripe| total +%= @atomicLoad(u32, &stripe.value, .monotonic);
+        return total;
     }
 
     /// Slots backed by memory right now (grows in chunks, never above max_capacity).
@@ -243,7 +259,7 @@ pub const SessionTable = struct {
             @atomicStore(u64, &@field(slot.stats, f.name), 0, .release);
         }
         @atomicStore(u32, &slot.version, generation * 2 + 1, .release);
-        _ = @atomicRmw(u32, &self.live, .Add, 1, .monotonic);
+        _ = @atomicRmw(u32, &self.live[myStripe()].value, .Add, 1, .monotonic);
         return encode(index, generation);
     }
 
@@ -277,7 +293,7 @@ pub const SessionTable = struct {
         if (@cmpxchgStrong(u32, &slot.version, expected, freed, .acq_rel, .monotonic)) |_| {
             return error.Stale;
         }
-        _ = @atomicRmw(u32, &self.live, .Sub, 1, .monotonic);
+        _ = @atomicRmw(u32, &self.live[myStripe()].value, .Sub, 1, .monotonic);
         const d = decode(handle) catch unreachable;
         if (d.generation == max_generation) {
             _ = @atomicRmw(u32, &self.retired, .Add, 1, .monotonic);
