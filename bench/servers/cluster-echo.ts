@@ -3,7 +3,7 @@
  * by `listen({ workers })` (WORKERS env, default 2) on fixed ports (TCP_PORT / WS_PORT),
  * plus two routes for the cross-worker cost benchmark:
  *   whoami          -> { worker, id }
- *   burst {id, n}   -> app.send(id, ...) n times, in turns of 1,000; resolves when queued
+ *   burst {ids, n}  -> n app.send()s round robin over session ids, in turns of 1,000
  * Prints {"ready":true,"tcp":..,"ws":..,"pid":..,"native":..,"workers":[...]} once listening.
  */
 import { Msgtrans, workerIndex } from '../../src/index.ts'
@@ -14,11 +14,13 @@ const workers = Number(process.env.WORKERS ?? 2)
 const app: Msgtrans<any, any, any> = createEchoApp()
   .request('whoami', ({ session }) => ({ worker: workerIndex(), id: session.id }))
   .request('burst', async ({ body }) => {
-    const { id, n } = body as { id: number; n: number }
+    const { ids, n } = body as { ids: number[]; n: number }
     const payload = new Uint8Array(32)
     let sent = 0
     for (let i = 0; i < n; i += PER_TURN) {
-      for (let k = i; k < Math.min(n, i + PER_TURN); k++) if (app.send(id, 'sink', payload) === 'sent') sent++
+      for (let k = i; k < Math.min(n, i + PER_TURN); k++) {
+        if (app.send(ids[k % ids.length]!, 'sink', payload) !== 'dropped') sent++
+      }
       await new Promise((r) => setImmediate(r))
     }
     return { sent }

@@ -114,12 +114,21 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
   }
 
   /**
-   * Writes a packet another worker encoded for this session (message id 0): stamps this
-   * session's next message id into it first (the bytes are ours; see src/cluster).
+   * Writes packets another worker encoded for this session (message id 0, one or more
+   * back to back): stamps this session's next message ids into them first (the bytes
+   * are ours; see src/cluster). TCP takes the run in one write; other transports get
+   * one frame per packet.
    */
-  writeStamped(packet: Uint8Array): SendResult {
-    stampId(packet, this.#ids.next())
-    return this.connection.write(packet)
+  writeStamped(packets: Uint8Array): SendResult {
+    const tcp = this.connection.transport === 'tcp'
+    let result: SendResult = 'sent'
+    for (let off = 0; off < packets.length; ) {
+      const size = packetSize(packets, off)
+      stampId(packets, this.#ids.next(), off)
+      if (!tcp) result = worse(result, this.connection.write(packets.subarray(off, off + size)))
+      off += size
+    }
+    return tcp ? this.connection.write(packets) : result
   }
 
   /** Like writeStamped() for a request: resolves with the peer's response packet. */
@@ -155,6 +164,19 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
 }
 
 /** message_id lives at bytes 4..7 of the v1 header, big-endian. */
-function stampId(packet: Uint8Array, id: number): void {
-  new DataView(packet.buffer, packet.byteOffset, 8).setUint32(4, id)
+function stampId(packet: Uint8Array, id: number, off = 0): void {
+  packet[off + 4] = id >>> 24
+  packet[off + 5] = (id >>> 16) & 0xff
+  packet[off + 6] = (id >>> 8) & 0xff
+  packet[off + 7] = id & 0xff
 }
+
+/** Header + ext header + payload of the packet at `off` (ext_header_len @8, payload_len @10). */
+function packetSize(b: Uint8Array, off: number): number {
+  const ext = (b[off + 8]! << 8) | b[off + 9]!
+  const payload = b[off + 10]! * 2 ** 24 + ((b[off + 11]! << 16) | (b[off + 12]! << 8) | b[off + 13]!)
+  return 16 + ext + payload
+}
+
+const SEVERITY: Record<SendResult, number> = { sent: 0, queued: 1, dropped: 2 }
+const worse = (a: SendResult, b: SendResult): SendResult => (SEVERITY[b] > SEVERITY[a] ? b : a)

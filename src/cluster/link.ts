@@ -47,6 +47,9 @@ export interface ClusterLinkStats {
   pendingRequests: number
 }
 
+/** Remote session owners one worker remembers (cleared when full). */
+export const MAX_OWNER_CACHE = 65_536
+
 /** Cross-worker requests one worker may have outstanding. */
 export const MAX_CROSS_REQUESTS = 65_536
 
@@ -60,6 +63,12 @@ export const MAX_CROSS_REQUESTS = 65_536
 export class ClusterLink implements ClusterHooks {
   readonly #peers = new Map<number, Peer>()
   readonly #waiting = new Map<number, Waiting>()
+  /**
+   * Owners of remote sessions seen lately. A session never changes owner and a handle is
+   * never reused, so an entry can only go stale when its owner dies: peerDown purges it.
+   * (A session that closed normally is dropped by its owner, as the table would say.)
+   */
+  readonly #owners = new Map<number, number>()
   #nextReq = 1
   #opened: number[] = []
   #closed: number[] = []
@@ -92,6 +101,11 @@ export class ClusterLink implements ClusterHooks {
     }
   }
 
+  /** NativeDelivery's nudge: this worker made `peer`'s inbox non-empty. */
+  wake = (peer: number): void => {
+    this.#peers.get(peer)?.push({ t: 'wake' })
+  }
+
   /** Peer ids this worker can reach. */
   get peers(): number[] {
     return [...this.#peers.keys()]
@@ -115,6 +129,7 @@ export class ClusterLink implements ClusterHooks {
   }
 
   peerDown(index: number): void {
+    for (const [id, owner] of this.#owners) if (owner === index) this.#owners.delete(id)
     this.#peers.get(index)?.close()
     this.#peers.delete(index)
     for (const [r, w] of this.#waiting) {
@@ -137,11 +152,8 @@ export class ClusterLink implements ClusterHooks {
     const peer = this.#ownerPeer(id)
     if (!peer) return 'dropped'
     const f = outboundFields(target, body, jsonCodec, opts, this.server.bizOf)
-    const p = encodeOutbound(f, PacketType.oneWay, 0)
-    if (!this.native) return peer.push({ t: 'send', id, p }) ? 'sent' : 'dropped'
-    const r = this.native.send(peer.index, id, p)
-    if (r === 'wake') peer.push({ t: 'wake' })
-    return r === 'full' ? 'dropped' : 'sent'
+    if (this.native) return this.native.sendFields(peer.index, id, f) ? 'sent' : 'dropped'
+    return peer.push({ t: 'send', id, p: encodeOutbound(f, PacketType.oneWay, 0) }) ? 'sent' : 'dropped'
   }
 
   request(id: number, target: Target, body?: unknown, opts?: SendOptions): Promise<Packet> {
@@ -184,8 +196,14 @@ export class ClusterLink implements ClusterHooks {
   }
 
   #ownerPeer(id: number): Peer | undefined {
-    const owner = this.sessions.owner(id)
-    return owner < 0 || owner === this.index ? undefined : this.#peers.get(owner)
+    let owner = this.#owners.get(id)
+    if (owner === undefined) {
+      owner = this.sessions.owner(id)
+      if (owner < 0 || owner === this.index) return undefined
+      if (this.#owners.size >= MAX_OWNER_CACHE) this.#owners.clear()
+      this.#owners.set(id, owner)
+    }
+    return this.#peers.get(owner)
   }
 
   #receive(from: Peer, m: PeerMessage): void {

@@ -1,10 +1,19 @@
 import type { Connection } from '../transport/index.ts'
 import type { BufferPool, NativeCore, WorkerQueue } from '../native/index.ts'
+import { encodePartsInto, HEADER_SIZE, PacketType, type OutboundFields } from '../protocol/index.ts'
 
 /** Capacity of each worker's native inbox (power of two; first attacher wins). */
 export const INBOX_CAPACITY = 1 << 16
 /** Queue flag: the buffer is a publish, [u16 topic length][topic][packet]. */
 export const FLAG_PUBLISH = 1
+/**
+ * Queue flag: the buffer holds records [u32 handle lo][u32 handle hi][u32 len][packets];
+ * consecutive sends to one session extend one record (a run the owner writes at once).
+ */
+export const FLAG_BATCH = 2
+/** One batch buffer per peer per turn (the 64 KiB tier); bigger packets go alone. */
+export const BATCH_BYTES = 65_536
+const RECORD_HEADER = 12
 /** How often buffers still referenced by a socket's write queue are re-checked, ms. */
 const DEFERRED_SWEEP_MS = 20
 
@@ -31,12 +40,17 @@ export class NativeDelivery {
   readonly #core: NativeCore
   readonly #outboxes = new Map<number, WorkerQueue>()
   readonly #deferred: Array<{ ref: number; conns: Connection[] }> = []
+  /** The batch being filled for each peer this turn. */
+  readonly #open = new Map<number, OpenBatch>()
+  readonly #wake: (peer: number) => void
   #sweeper: ReturnType<typeof setInterval> | undefined
   /** Messages delivered from the inbox, and pushes refused by a full peer queue. */
   delivered = 0
   full = 0
 
-  constructor(core: NativeCore, index: number) {
+  /** `wake(peer)` nudges a peer whose inbox this worker made non-empty. */
+  constructor(core: NativeCore, index: number, wake: (peer: number) => void) {
+    this.#wake = wake
     this.#core = core
     this.#pool = core.buffers
     this.inbox = core.queue(index, INBOX_CAPACITY)
@@ -46,6 +60,66 @@ export class NativeDelivery {
     let q = this.#outboxes.get(peer)
     if (!q) this.#outboxes.set(peer, (q = this.#core.queue(peer, INBOX_CAPACITY)))
     return q
+  }
+
+  /**
+   * Encodes a one-way packet (message id 0; the owner stamps its own) for session
+   * `handle` straight into this turn's batch buffer for `peer`. The batch is pushed as
+   * ONE queue entry at the end of the turn. False when no buffer could be had.
+   */
+  sendFields(peer: number, handle: number, f: OutboundFields): boolean {
+    const len = HEADER_SIZE + (f.ext?.length ?? 0) + f.payload.length
+    if (RECORD_HEADER + len > BATCH_BYTES) {
+      this.#flushPeer(peer)
+      const ref = this.#pool.acquire(len)
+      if (ref < 0) return this.#refused() !== 'full'
+      encodePartsInto(this.#pool.view(ref), 0, PacketType.oneWay, f.biz, 0, f.flags, f.compression, f.ext, f.payload)
+      return this.#push(peer, handle, ref, len, 0) !== 'full'
+    }
+    let b = this.#open.get(peer)
+    if (b && b.used + RECORD_HEADER + len > BATCH_BYTES) {
+      this.#flushPeer(peer)
+      b = undefined
+    }
+    b ??= this.#begin(peer)
+    if (!b) return false
+    if (b.lastHandle === handle) {
+      // Same session as the previous send: extend its run instead of a new record.
+      b.dv.setUint32(b.lastLenAt, b.dv.getUint32(b.lastLenAt) + len)
+    } else {
+      b.dv.setUint32(b.used, handle % 2 ** 32)
+      b.dv.setUint32(b.used + 4, Math.floor(handle / 2 ** 32))
+      b.dv.setUint32(b.used + 8, len)
+      b.lastHandle = handle
+      b.lastLenAt = b.used + 8
+      b.used += RECORD_HEADER
+    }
+    encodePartsInto(b.view, b.used, PacketType.oneWay, f.biz, 0, f.flags, f.compression, f.ext, f.payload)
+    b.used += len
+    b.packets++
+    return true
+  }
+
+  #begin(peer: number) {
+    const ref = this.#pool.acquire(BATCH_BYTES)
+    if (ref < 0) return void this.#refused()
+    if (this.#open.size === 0) queueMicrotask(this.#flushAll)
+    const view = this.#pool.view(ref)
+    const dv = new DataView(view.buffer, view.byteOffset, view.byteLength)
+    const b: OpenBatch = { ref, view, dv, used: 0, lastHandle: -1, lastLenAt: 0, packets: 0 }
+    this.#open.set(peer, b)
+    return b
+  }
+
+  #flushAll = (): void => {
+    for (const peer of [...this.#open.keys()]) this.#flushPeer(peer)
+  }
+
+  #flushPeer(peer: number): void {
+    const b = this.#open.get(peer)
+    if (!b) return
+    this.#open.delete(peer)
+    if (this.#push(peer, 0, b.ref, b.used, FLAG_BATCH) === 'wake') this.#wake(peer)
   }
 
   /** Hands `packet` (copied once into a pooled buffer) to session `handle` on `peer`. */
@@ -58,6 +132,8 @@ export class NativeDelivery {
 
   /** One pooled buffer for every peer (refcount = peers); returns each peer's result. */
   publish(peers: number[], topic: string, packet: Uint8Array): NativePush[] {
+    // Earlier sends to these peers go first (one order per sender).
+    for (const peer of peers) this.#flushPeer(peer)
     const name = encoder.encode(topic)
     const len = 2 + name.length + packet.length
     const ref = this.#pool.acquire(len)
@@ -98,7 +174,10 @@ export class NativeDelivery {
     const sink = (handle: number, ref: number, len: number, flags: number) => {
       const view = this.#pool.view(ref)
       let holders: Connection[] | null
-      if (flags & FLAG_PUBLISH) {
+      if (flags & FLAG_BATCH) {
+        holders = this.#unbatch(view, len, toSession)
+        n--
+      } else if (flags & FLAG_PUBLISH) {
         const tl = (view[0]! << 8) | view[1]!
         const topic = decoder.decode(view.subarray(2, 2 + tl))
         holders = toTopic(topic, view.subarray(2 + tl, len))
@@ -114,6 +193,24 @@ export class NativeDelivery {
     this.delivered += n
     this.#sweep()
     return n
+  }
+
+  #unbatch(
+    view: Uint8Array,
+    len: number,
+    toSession: (handle: number, bytes: Uint8Array) => Connection[] | null,
+  ): Connection[] | null {
+    const dv = new DataView(view.buffer, view.byteOffset, len)
+    let held: Connection[] | null = null
+    for (let off = 0; off < len; ) {
+      const handle = dv.getUint32(off) + dv.getUint32(off + 4) * 2 ** 32
+      const size = dv.getUint32(off + 8)
+      const h = toSession(handle, view.subarray(off + RECORD_HEADER, off + RECORD_HEADER + size))
+      if (h) for (const c of h) (held ??= []).includes(c) || held.push(c)
+      off += RECORD_HEADER + size
+      this.delivered += countPackets(dv, off - size, off)
+    }
+    return held
   }
 
   #defer(ref: number, conns: Connection[]): void {
@@ -140,4 +237,22 @@ export class NativeDelivery {
   get deferred(): number {
     return this.#deferred.length
   }
+}
+
+interface OpenBatch {
+  ref: number
+  view: Uint8Array
+  dv: DataView
+  used: number
+  /** Handle of the last record (its run grows while sends go to the same session). */
+  lastHandle: number
+  lastLenAt: number
+  packets: number
+}
+
+/** Packets in a run of back-to-back v1 packets between `from` and `to`. */
+function countPackets(dv: DataView, from: number, to: number): number {
+  let n = 0
+  for (let off = from; off < to; n++) off += 16 + dv.getUint16(off + 8) + dv.getUint32(off + 10)
+  return n
 }

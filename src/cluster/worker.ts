@@ -20,8 +20,10 @@ export function startWorker(init: WorkerInit, config: MsgtransConfig, make: (c: 
   const native = loadNative()
   const table: SessionTable = init.table ? new SharedSessionTable(init.table) : native.sessions
   const server = make(workerConfig(config, init))
-  const delivery = native.kind === 'zig' && !init.table ? new NativeDelivery(native, init.index) : null
-  const link = new ClusterLink(init.index, table, server, post, delivery)
+  const native_ = native.kind === 'zig' && !init.table
+  let link!: ClusterLink
+  const delivery = native_ ? new NativeDelivery(native, init.index, (peer) => link.wake(peer)) : null
+  link = new ClusterLink(init.index, table, server, post, delivery)
   server.cluster = link
   current = link
   // A restarted worker inherits its slot's inbox: flush what was queued for the old one.

@@ -72,11 +72,17 @@ for (const native of [true, false]) {
     test(`a burst of sends wakes the owner once (edge-triggered), via ${native ? 'the native queue' : 'postMessage'}`, async () => {
       const [a, b] = [peers[0]![0]!, peers[1]![0]!]
       let got = 0
-      const off = b.client.on('note', () => got++)
+      const ids: number[] = []
+      const off = b.client.on('note', (_body, packet) => {
+        got++
+        ids.push(packet.id)
+      })
       const statsB0 = (await b.client.request('stats')) as { nativeDelivered: number }
       const r = (await a.client.request('burst', { id: b.id, n: 500 })) as { sent: number; before: number }
       expect(r.sent).toBe(500)
       await waitFor(() => got === 500, 5_000, '500 notes')
+      // One run of 500 packets, each stamped with the owner's next message id.
+      expect(ids.every((id, i) => i === 0 || id === ids[i - 1]! + 1)).toBe(true)
       const statsA = (await a.client.request('stats')) as { wakeups: number; path: string }
       // The 500 sends of one handler turn cost at most a couple of wake-ups, not 500.
       expect(statsA.wakeups - r.before).toBeLessThanOrEqual(2)
