@@ -19,12 +19,17 @@ pub fn build(b: *std.Build) void {
     const lib = b.addLibrary(.{ .name = "msgtrans", .linkage = .dynamic, .root_module = lib_mod });
     b.installArtifact(lib);
 
+    const test_optimize = b.option(
+        std.builtin.OptimizeMode,
+        "test-optimize",
+        "Tests (default Debug)",
+    ) orelse .Debug;
     const tsan = b.option(bool, "sanitize-thread", "Build tests with ThreadSanitizer") orelse false;
     const test_mod = b.createModule(.{
         .root_source_file = b.path("src/lib.zig"),
         .target = target,
         .sanitize_thread = tsan,
-        .optimize = b.option(std.builtin.OptimizeMode, "test-optimize", "Tests (default Debug)") orelse .Debug,
+        .optimize = test_optimize,
         .link_libc = true,
     });
     const tests = b.addTest(.{ .root_module = test_mod });
