@@ -10,6 +10,7 @@ import {
   type SendResult,
   type Target,
 } from '../protocol/index.ts'
+import { loadQuicTransport } from '../transport/quic-loader.ts'
 import { resolveConfig, type MsgtransConfig } from './config.ts'
 import type { MaybePromise } from './maybe-async.ts'
 import type { PublishResult } from './pubsub.ts'
@@ -193,6 +194,7 @@ export class Msgtrans<
       this.#primary = r.primary
       return this
     }
+    if (config.quic) await loadQuicTransport()
     const server = new Server(this.#state, resolveConfig(config))
     server.start()
     this.#server = server

@@ -11,7 +11,7 @@ import {
 } from '../transport/index.ts'
 import type { ClusterHooks } from './cluster-hooks.ts'
 import type { ResolvedConfig } from './config.ts'
-import { listenQuic } from '../transport/quic.ts'
+import { quicTransport } from '../transport/quic-loader.ts'
 import { dispatchPacket, type Runtime } from './dispatch.ts'
 import { encodePooled } from './pooled.ts'
 import { drainServer, type DrainResult } from './drain.ts'
@@ -75,7 +75,7 @@ export class Server implements SessionHost, Runtime {
       if (c.tcp) this.listeners.push(listenTcp(c.tcp, handlers, settings))
       const ws = c.ws && { ...c.ws, fetch: c.ws.fetch ?? this.state.http }
       if (ws) this.listeners.push(listenWs(ws, handlers, settings))
-      if (c.quic) this.listeners.push(listenQuic(c.quic, handlers, settings))
+      if (c.quic) this.listeners.push(quicTransport().listenQuic(c.quic, handlers, settings))
     } catch (err) {
       this.stopListeners(true)
       throw err

@@ -1,7 +1,7 @@
 import { Client, type ClientOptions } from './client.ts'
 import { openTcpLink } from './tcp.ts'
 import { openWsLink } from './ws.ts'
-import { openQuicLink, type QuicLinkOptions } from './quic.ts'
+import type { QuicLinkOptions } from './quic.ts'
 
 export { Client, type ClientOptions } from './client.ts'
 export type * from './types.ts'
@@ -42,6 +42,7 @@ export async function connect<App = unknown>(
     return client.attach(await openWsLink(url, client.limits, events, linkOpts))
   }
   if (u.protocol === 'quic:') {
+    const { openQuicLink } = await import('./quic.ts')
     const link = await openQuicLink(u.hostname.replace(/^\[|\]$/g, ''), Number(u.port), client.limits, events, {
       ...options,
       ...linkOpts,

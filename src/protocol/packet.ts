@@ -10,7 +10,7 @@ import {
 } from './constants.ts'
 import { ProtocolError } from './errors.ts'
 import { internedExt } from './route.ts'
-import { readHeader, writeFields, writeHeader } from './header.ts'
+import { checkedPacketSize, readHeader, writeFields, writeHeader } from './header.ts'
 
 const EMPTY = new Uint8Array(0)
 
@@ -135,15 +135,14 @@ export function decodePacket(bytes: Uint8Array, limits: Limits = DEFAULT_LIMITS)
   if (bytes.length < HEADER_SIZE) {
     throw new ProtocolError('E_TRUNCATED', `packet of ${bytes.length} bytes is shorter than the header`)
   }
-  const h = readHeader(bytes, 0, limits)
-  const total = HEADER_SIZE + h.extLen + h.payloadLen
+  const total = checkedPacketSize(bytes, 0, limits)
   if (bytes.length < total) {
     throw new ProtocolError('E_TRUNCATED', `header declares ${total} bytes, got ${bytes.length}`)
   }
   if (bytes.length > total) {
     throw new ProtocolError('E_FRAME_MISMATCH', `${bytes.length - total} bytes after the packet`)
   }
-  return packetFromHeader(bytes, 0, h)
+  return packetAt(bytes, 0)
 }
 
 /** Builds a Packet of views for a packet whose header at `offset` was validated. */
