@@ -165,6 +165,7 @@ export class ClusterLink implements ClusterHooks {
     const f = outboundFields(target, body, jsonCodec, opts, this.server.bizOf)
     const timeout = opts?.timeout ?? this.server.requestTimeout
     const r = this.#nextReq++
+    this.native?.flush(peer.index)
     return new Promise<Packet>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#settle(r)?.reject(new MsgtransError(ErrorCode.timeout, `request to session ${id} timed out`))
@@ -179,7 +180,10 @@ export class ClusterLink implements ClusterHooks {
 
   close(id: number, code?: number, reason?: string): boolean {
     const peer = this.#ownerPeer(id)
-    return peer ? peer.push({ t: 'close', id, code, reason }) : false
+    if (!peer) return false
+    // Sends queued natively this turn must reach the session before it closes.
+    this.native?.flush(peer.index)
+    return peer.push({ t: 'close', id, code, reason })
   }
 
   publish(topic: string, packet: Uint8Array): void {

@@ -115,6 +115,11 @@ export class NativeDelivery {
     for (const peer of [...this.#open.keys()]) this.#flushPeer(peer)
   }
 
+  /** Pushes this turn's batch for `peer` now (before a control message that must follow it). */
+  flush(peer: number): void {
+    this.#flushPeer(peer)
+  }
+
   #flushPeer(peer: number): void {
     const b = this.#open.get(peer)
     if (!b) return

@@ -35,6 +35,11 @@ const app: Msgtrans<any, any, any> = new Msgtrans({
     return { sent, before }
   })
   .request('stats', () => clusterStats())
+  .request('sendThenKick', ({ body }) => {
+    const { id, n } = body as { id: number; n: number }
+    for (let i = 0; i < n; i++) app.send(id, 'note', { text: `last${i}`, from: workerIndex() })
+    return { ok: app.closeSession(id, 4000, 'kicked') }
+  })
   .request('kick', ({ body }) => ({ ok: app.closeSession((body as { id: number }).id, 4000, 'kicked') }))
   .request('slow', async ({ body, session }) => {
     session.send('started', { worker: workerIndex() })

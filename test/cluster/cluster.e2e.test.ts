@@ -135,6 +135,16 @@ for (const native of [true, false]) {
       await waitFor(async () => ((await a.client.request('owner', { id: victim.id })) as { owner: number }).owner === -1)
     })
 
+    test('sends before a cross-worker close arrive before the close', async () => {
+      const a = peers[0]![0]!
+      const victim = await waitForPeerOn(c, 1, 'ws')
+      let notes = 0
+      victim.client.on('note', () => notes++)
+      expect(await a.client.request('sendThenKick', { id: victim.id, n: 50 })).toEqual({ ok: true })
+      await victim.client.closed()
+      expect(notes).toBe(50)
+    })
+
     test('a crashed worker: its sessions leave the table, the other keeps serving, it restarts', async () => {
       const a = peers[0]![0]!
       const onOne = peers[1]!
@@ -157,10 +167,10 @@ for (const native of [true, false]) {
   })
 }
 
-async function waitForPeerOn(c: ClusterProc, worker: number): Promise<Peer> {
+async function waitForPeerOn(c: ClusterProc, worker: number, transport: 'tcp' | 'ws' = 'tcp'): Promise<Peer> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
-    const p = await join(c, 'tcp').catch(() => undefined)
+    const p = await join(c, transport).catch(() => undefined)
     if (p?.worker === worker) return p
     p?.client.close()
   }
