@@ -25,3 +25,4 @@ export {
 } from './protocol/index.ts'
 export { CloseCode } from './transport/index.ts'
 export { workerIndex, isClusterWorker } from './cluster/context.ts'
+export { clusterStats, type ClusterLinkStats } from './cluster/index.ts'
