@@ -53,8 +53,9 @@ export class TcpConnection implements Connection, BatchSink {
   write(packet: Uint8Array, owner?: BufferOwner): SendResult {
     if (this.closed) return 'dropped'
     const batch = this.batch
-    if (batch && this.queue.bufferedAmount === 0) {
-      if (batch.add(packet)) return 'sent'
+    if (batch) {
+      if (this.queue.bufferedAmount === 0 && batch.add(packet)) return 'sent'
+      // Whatever is still corked was written before this packet: it goes first.
       batch.flush()
     }
     const result = this.queue.push(packet, owner)

@@ -1,0 +1,82 @@
+import { expect, test } from 'bun:test'
+import { DEFAULT_LIMITS, encodePacket } from '../../src/protocol/index.ts'
+import { TcpConnection } from '../../src/transport/tcp.ts'
+
+// A socket stand-in that records each write() and can take only part of it.
+function fakeSocket(take = Infinity) {
+  const writes: Uint8Array[] = []
+  return {
+    writes,
+    readyState: 1,
+    remoteAddress: '127.0.0.1',
+    write(b: Uint8Array) {
+      const n = Math.min(take, b.length)
+      writes.push(b.slice(0, n))
+      return n
+    },
+    end() {},
+    terminate() {},
+  }
+}
+const settings = (batching: 'throughput' | 'latency') => ({ limits: DEFAULT_LIMITS, maxQueuedBytes: 1 << 20, log() {}, batching })
+const packets = Array.from({ length: 100 }, (_, i) => encodePacket({ id: i + 1, payload: new Uint8Array(40).fill(i) }))
+const joined = (parts: Uint8Array[]) => Buffer.concat(parts)
+
+test("'throughput' corks one turn's packets into one socket write, in order", async () => {
+  const sock = fakeSocket()
+  const conn = new TcpConnection(sock as never, settings('throughput'))
+  for (const p of packets) expect(conn.write(p)).toBe('sent')
+  expect(sock.writes).toHaveLength(0)
+  await Promise.resolve()
+  expect(sock.writes).toHaveLength(1)
+  expect(joined(sock.writes)).toEqual(joined(packets))
+})
+
+test("'latency' writes every packet at once", () => {
+  const sock = fakeSocket()
+  const conn = new TcpConnection(sock as never, settings('latency'))
+  for (const p of packets) conn.write(p)
+  expect(sock.writes).toHaveLength(100)
+})
+
+test('a batch larger than the cap is split; a partial flush keeps order and reports queued after', async () => {
+  const sock = fakeSocket(5000)
+  const conn = new TcpConnection(sock as never, settings('throughput'))
+  const big = Array.from({ length: 2000 }, (_, i) => encodePacket({ id: i + 1, payload: new Uint8Array(40).fill(i & 0xff) }))
+  for (const p of big) conn.write(p)
+  await Promise.resolve()
+  expect(conn.bufferedAmount).toBeGreaterThan(0)
+  expect(conn.write(packets[0]!)).toBe('queued')
+  for (let i = 0; i < 1000 && conn.bufferedAmount > 0; i++) conn.onDrain()
+  expect(joined(sock.writes)).toEqual(joined([...big, packets[0]!]))
+})
+
+test('random mix of small, in-place and large writes under partial socket writes keeps byte order (seeded)', async () => {
+  const { rng, randInt } = await import('../helpers/random.ts')
+  const { writePacket } = await import('../../src/transport/write-packet.ts')
+  const seed = Number(process.env.SEED ?? Date.now() % 1e9)
+  const rand = rng(seed)
+  let take = 1 << 30
+  const sock = { ...fakeSocket(), write(b: Uint8Array) {
+    const n = Math.min(take, b.length)
+    sock.writes.push(b.slice(0, n))
+    return n
+  } }
+  const conn = new TcpConnection(sock as never, { ...settings('throughput'), maxQueuedBytes: 1 << 30 })
+  const sent: Uint8Array[] = []
+  for (let i = 0; i < 3000; i++) {
+    take = rand() < 0.3 ? randInt(rand, 3000) : 1 << 30
+    const payload = new Uint8Array(rand() < 0.1 ? 16_384 + randInt(rand, 70_000) : randInt(rand, 200)).fill(i & 0xff)
+    const encoded = encodePacket({ id: i + 1, payload })
+    sent.push(encoded)
+    if (rand() < 0.5) conn.write(encoded)
+    else writePacket(conn, 0, 0, i + 1, 0, 0, undefined, payload)
+    if (rand() < 0.01) await Promise.resolve()
+    if (rand() < 0.05) conn.onDrain()
+  }
+  take = 1 << 30
+  await Promise.resolve()
+  for (let i = 0; i < 10_000 && conn.bufferedAmount > 0; i++) conn.onDrain()
+  expect(conn.bufferedAmount).toBe(0)
+  expect(Buffer.compare(joined(sock.writes), joined(sent)), `seed ${seed}`).toBe(0)
+})
