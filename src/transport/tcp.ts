@@ -54,7 +54,7 @@ export class TcpConnection implements Connection, BatchSink {
     if (this.closed) return 'dropped'
     const batch = this.batch
     if (batch) {
-      if (this.queue.bufferedAmount === 0 && batch.add(packet)) return 'sent'
+      if (this.queue.bufferedAmount === 0 && batch.add(packet)) return this.#corked()
       // Whatever is still corked was written before this packet: it goes first.
       batch.flush()
     }
@@ -76,7 +76,12 @@ export class TcpConnection implements Connection, BatchSink {
   /** Completes reserve(): the packet is corked and will be written this turn. */
   commitReserved(n: number): SendResult {
     this.batch!.commit(n)
-    return 'sent'
+    return this.#corked()
+  }
+
+  // A corked packet is 'sent' unless making room for it left the socket with a backlog.
+  #corked(): SendResult {
+    return this.queue.bufferedAmount > 0 ? 'queued' : 'sent'
   }
 
   /** Writes a big packet as header + payload without joining them (no payload copy). */
