@@ -59,6 +59,18 @@ test "random operations match a reference model" {
     while (round < 8) : (round += 1) try modelRun(seed +% round, 20_000);
 }
 
+test "growth is proportional: capacity stays within the growth factor of the load" {
+    var table = try SessionTable.init(std.testing.allocator, .{
+        .initial_capacity = 0,
+        .max_capacity = 1 << 22,
+    });
+    defer table.deinit();
+    var i: u32 = 0;
+    while (i < 20_000) : (i += 1) _ = try table.insert(.{ .owner = 0, .transport = 0, .tag = i });
+    try std.testing.expect(table.capacity() >= 20_000);
+    try std.testing.expect(table.capacity() <= 2 * 20_000 + 2 * st.chunk_slots);
+}
+
 const Shared = struct {
     table: *SessionTable,
     published: []std.atomic.Value(u64),
