@@ -59,6 +59,7 @@ export class ClusterPrimary {
   #stopping = false
   #readyWaiters: Array<() => void> = []
   #drained: DrainResult[] = []
+  #draining: Promise<DrainResult> | undefined
 
   constructor(readonly options: PrimaryOptions) {}
 
@@ -90,7 +91,12 @@ export class ClusterPrimary {
   }
 
   /** Drains every worker (stop accepting, finish in-flight, close with a reason). */
-  async drain(deadlineMs = 30_000): Promise<DrainResult> {
+  drain(deadlineMs = 30_000): Promise<DrainResult> {
+    this.#draining ??= this.#drainAll(deadlineMs)
+    return this.#draining
+  }
+
+  async #drainAll(deadlineMs: number): Promise<DrainResult> {
     this.#stopping = true
     const exits = this.#slots.map((s) => s.exited)
     for (const s of this.#slots) this.#post(s, { t: 'drain', deadlineMs })

@@ -55,4 +55,12 @@ await app.listen({ workers })
 if (app.cluster) {
   const status = app.cluster.status()
   console.log(`ready ${JSON.stringify({ ports: app.ports, status })}`)
+  if (process.env.STOP_ON_STDIN === '1') {
+    // The test writes one line; app.stop() in the primary drains every worker.
+    for await (const _ of console) {
+      await app.stop(3_000)
+      console.log('stopped')
+      break
+    }
+  }
 }

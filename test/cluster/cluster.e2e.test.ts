@@ -178,6 +178,24 @@ async function waitForPeerOn(c: ClusterProc, worker: number, transport: 'tcp' | 
 }
 
 describe('cluster graceful shutdown', () => {
+  test('app.stop() in the primary drains every worker, closes clients with a reason, and the process ends 0', async () => {
+    const c = await startCluster({ native: true, stopOnStdin: true })
+    try {
+      const all = (await peersOnEach(c, 2)).flat()
+      const closes = all.map((p) => p.client.closed())
+      const stdin = c.proc.stdin as import('bun').FileSink
+      stdin.write('stop\n')
+      await stdin.flush()
+      const closed = await Promise.all(closes)
+      // WS: close reason 'E_SHUTDOWN: ...'; TCP has no close frame, so the E_DRAINING notice.
+      for (const cl of closed) expect(cl.reason).toMatch(/E_SHUTDOWN|draining/)
+      expect(await c.proc.exited).toBe(0)
+      expect(c.output()).toContain('stopped')
+    } finally {
+      await c.stop()
+    }
+  }, 20_000)
+
   for (const native of [true, false]) {
     test(`SIGTERM drains: in-flight requests on both workers complete, exit 0 (${native ? 'native' : 'pure-TS'})`, async () => {
       const c = await startCluster({ native, drainMs: 5_000 })
@@ -198,6 +216,9 @@ describe('cluster graceful shutdown', () => {
         expect(closed.length).toBe(all.length)
         expect(await c.proc.exited).toBe(0)
         expect(c.output()).toContain('SIGTERM: draining 2 workers')
+        const drained = JSON.parse(c.output().match(/drained: (\{.*\})/)![1]!)
+        expect(drained.sessions).toBe(all.length)
+        expect(drained.forced).toBe(0)
       } finally {
         await c.stop()
       }

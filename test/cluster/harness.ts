@@ -19,7 +19,12 @@ export function freePort(): number {
 }
 
 /** Spawns the fixture with `workers` workers; resolves once it printed its ready line. */
-export async function startCluster(opts: { native: boolean; workers?: number; drainMs?: number }): Promise<ClusterProc> {
+export async function startCluster(opts: {
+  native: boolean
+  workers?: number
+  drainMs?: number
+  stopOnStdin?: boolean
+}): Promise<ClusterProc> {
   const tcp = freePort()
   const ws = freePort()
   const env: Record<string, string> = {
@@ -30,8 +35,10 @@ export async function startCluster(opts: { native: boolean; workers?: number; dr
     DRAIN_MS: String(opts.drainMs ?? 5_000),
   }
   if (!opts.native) env.MSGTRANS_NATIVE = '0'
+  if (opts.stopOnStdin) env.STOP_ON_STDIN = '1'
   const proc = Bun.spawn(['bun', new URL('./app.ts', import.meta.url).pathname], {
     env,
+    stdin: 'pipe',
     stdout: 'pipe',
     stderr: 'pipe',
   })
