@@ -317,6 +317,23 @@ export class Msgtrans<
     return server.cluster?.close(sessionId, code, reason) ?? false
   }
 
+  /**
+   * A handle on a session by id, wherever it lives: in a cluster the session may be
+   * owned by another worker; `send`, `request` and `close` reach it there.
+   *
+   * @example
+   * app.session(to).send('chat/dm', { from, text })
+   */
+  session(sessionId: number): SessionRef {
+    return {
+      id: sessionId,
+      owner: this.ownerOf(sessionId),
+      send: (target, body, opts) => this.send(sessionId, target as Target, body, opts),
+      request: (target, body, opts) => this.requestSession(sessionId, target, body, opts),
+      close: (code, reason) => this.closeSession(sessionId, code, reason),
+    }
+  }
+
   /** Publishes to a topic: one encode, written to every subscriber. */
   publish(topic: string, target: (keyof Pushes & string) | Target, body?: unknown, opts?: SendOptions): PublishResult {
     return this.#running().publish(topic, target, body, opts)
@@ -358,6 +375,16 @@ export class Msgtrans<
     if (!this.#server) throw new Error('msgtrans: not listening (call listen() first)')
     return this.#server
   }
+}
+
+/** A session addressed by id, on this worker or another (see `app.session(id)`). */
+export interface SessionRef {
+  readonly id: number
+  /** Worker owning it when the handle was made (-1: no live session). */
+  readonly owner: number
+  send(target: Target, body?: unknown, opts?: SendOptions): SendResult
+  request<T = unknown>(target: Target, body?: unknown, opts?: SendOptions): Promise<T>
+  close(code?: number, reason?: string): boolean
 }
 
 /** A `primary()` hook: runs once in the primary thread before the workers start. */

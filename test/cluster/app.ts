@@ -22,6 +22,12 @@ const app: Msgtrans<any, any, any> = new Msgtrans({
     const { id, q } = body as { id: number; q: unknown }
     return { answer: await app.requestSession(id, 'question', q), via: workerIndex() }
   })
+  .request('viaRef', async ({ body }) => {
+    const { id, q } = body as { id: number; q: unknown }
+    const ref = app.session(id)
+    ref.send('note', { text: 'ref', from: workerIndex() })
+    return { owner: ref.owner, answer: await ref.request('question', q) }
+  })
   .request('publish', ({ body, publish }) => {
     const { topic, seq } = body as { topic: string; seq: number }
     publish(topic, 'news', { seq, from: workerIndex() })

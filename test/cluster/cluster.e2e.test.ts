@@ -121,6 +121,11 @@ for (const native of [true, false]) {
       a.client.handle('question', (q: number) => ({ double: q * 2, by: 'a' }))
       expect(await a.client.request('ask', { id: b.id, q: 21 })).toEqual({ answer: { double: 42, by: 'b' }, via: 0 })
       expect(await b.client.request('ask', { id: a.id, q: 5 })).toEqual({ answer: { double: 10, by: 'a' }, via: 1 })
+      const notes: unknown[] = []
+      const off = b.client.on('note', (n) => notes.push(n))
+      expect(await a.client.request('viaRef', { id: b.id, q: 4 })).toEqual({ owner: 1, answer: { double: 8, by: 'b' } })
+      expect(notes).toEqual([{ text: 'ref', from: 0 }])
+      off()
       const many = await Promise.all(
         Array.from({ length: 20 }, (_, i) => a.client.request<{ answer: { double: number } }>('ask', { id: b.id, q: i })),
       )
