@@ -47,6 +47,18 @@ export const sessionTableDefaults: Required<SessionTableConfig> = {
 }
 
 /**
+ * Sizing for a production server: 100,000 slots up front (6.4 MB), room for 4M.
+ *
+ * @example
+ * loadNative({ sessions: sessionTableProduction })
+ */
+export const sessionTableProduction: Required<SessionTableConfig> = {
+  initialCapacity: 100_000,
+  maxCapacity: 1 << 22,
+  growthPercent: 50,
+}
+
+/**
  * Handle bit layout (same in Zig and TS): handle = generation * 2^26 + index, with
  * index < 2^26 and generation in 1..2^27-1, so every handle is a positive safe integer
  * below 2^53. A removed handle never looks up again (stale ⇒ null).

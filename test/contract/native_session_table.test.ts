@@ -2,7 +2,11 @@ import { describe, expect, test } from 'bun:test'
 import { NativeError } from '../../src/native/errors.ts'
 import { openNativeLibrary } from '../../src/native/loader.ts'
 import { TsSessionTable } from '../../src/native/ts/session_table.ts'
-import type { SessionTable, SessionTableConfig } from '../../src/native/types.ts'
+import {
+  sessionTableProduction,
+  type SessionTable,
+  type SessionTableConfig,
+} from '../../src/native/types.ts'
 import { ZigSessionTable } from '../../src/native/zig/session_table.ts'
 
 type Factory = (config?: SessionTableConfig) => SessionTable
@@ -117,3 +121,12 @@ test('the native library is built (bash scripts/bootstrap.sh)', () => {
   expect(raw).not.toBeNull()
 })
 if (raw) runSessionTableContract('zig', (config) => ZigSessionTable.create(raw.lib, config))
+
+test('the production preset is valid for both implementations', () => {
+  const tables: SessionTable[] = [new TsSessionTable(sessionTableProduction)]
+  if (raw) tables.push(ZigSessionTable.create(raw.lib, sessionTableProduction))
+  for (const t of tables) {
+    expect(t.capacity).toBeGreaterThanOrEqual(100_000)
+    t.close()
+  }
+})
