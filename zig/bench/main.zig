@@ -35,7 +35,7 @@ fn poolNs(size: u32, ops: u64) !f64 {
 /// Runs every benchmark; `tiny` keeps it to milliseconds (used by `zig build test`).
 pub fn run(tiny: bool) !Report {
     const ops: u64 = if (tiny) 20_000 else 2_000_000;
-    const reps: usize = if (tiny) 1 else 3;
+    const reps: usize = if (tiny) 1 else 5;
     var report: Report = .{ .tiny = tiny, .table = undefined, .pool = undefined };
     const workloads = [_]tb.Workload{ .read_heavy, .exchange, .rapid_grow };
     var r: usize = 0;
@@ -73,7 +73,7 @@ pub fn run(tiny: bool) !Report {
 
 fn writeMarkdown(report: Report, w: *std.Io.Writer) !void {
     try w.print("# Native core (Zig) benchmarks{s}\n\n", .{if (report.tiny) " (tiny)" else ""});
-    try w.writeAll("Session table vs mutex-guarded std.AutoHashMap, same run, best of 3 ");
+    try w.writeAll("Session table vs mutex-guarded std.AutoHashMap, same run, best of 5 ");
     try w.writeAll("(M ops/s summed over threads).\n\n");
     try w.writeAll("| workload | threads | lock-free | mutex map | ratio |\n");
     try w.writeAll("|---|---|---|---|---|\n");

@@ -11,8 +11,8 @@
 //! reader holding a slot pointer can never touch freed memory. Reclamation is by
 //! generation: a slot's `version` is `generation * 2 + live`. Lookups are wait-free
 //! (two version loads around the field loads, like a seqlock); insert and remove are
-//! CAS-based: a tagged Treiber stack of free slot indices (the tag defeats ABA) and a
-//! bump index for never-used slots. A slot whose generation reaches the maximum is
+//! CAS-based: sharded, tagged Treiber stacks of free slot indices (the tag defeats ABA)
+//! and a bump index for never-used slots. A slot whose generation reaches the maximum is
 //! retired instead of reused, so a stale handle can never alias a newer session.
 const std = @import("std");
 const status = @import("status.zig");
@@ -72,6 +72,8 @@ const Chunk = [chunk_slots]Slot;
 
 const live_stripes = 16;
 const Stripe = struct { value: u32 align(64) = 0 };
+pub const free_shards = 8;
+pub const Head = struct { value: u64 align(64) = 0 };
 threadlocal var thread_stripe: ?u32 = null;
 var next_stripe: u32 = 0;
 
@@ -122,8 +124,10 @@ pub const SessionTable = struct {
     directory: []usize,
     committed_chunks: u32 align(64) = 0,
     next_index: u32 align(64) = 0,
-    /// Low 32 bits: free slot index + 1 (0 = empty); high 32 bits: ABA tag.
-    free_head: u64 align(64) = 0,
+    /// Free slots in `free_shards` Treiber stacks, one cache line each: a thread pushes
+    /// to and pops from its own shard first, so threads do not fight over one head.
+    /// Low 32 bits of a head: free slot index + 1 (0 = empty); high 32 bits: ABA tag.
+    free_heads: [free_shards]Head = [_]Head{.{}} ** free_shards,
     /// Live count in per-thread stripes (one cache line each) so inserts and removes on
     /// different threads do not fight over one counter; `count` sums them.
     live: [live_stripes]Stripe = [_]Stripe{.{}} ** live_stripes,
@@ -207,25 +211,34 @@ pub const SessionTable = struct {
     }
 
     fn popFree(self: *SessionTable) ?u32 {
-        var head = @atomicLoad(u64, &self.free_head, .acquire);
+        const first = myStripe() % free_shards;
+        for (0..free_shards) |k| {
+            if (self.popShard(&self.free_heads[(first + k) % free_shards].value)) |i| return i;
+        }
+        return null;
+    }
+
+    fn popShard(self: *SessionTable, free_head: *u64) ?u32 {
+        var head = @atomicLoad(u64, free_head, .acquire);
         while (true) {
             const top: u32 = @truncate(head);
             if (top == 0) return null;
             const slot = self.slotPtr(top - 1).?;
             const next = @atomicLoad(u32, &slot.next_free, .monotonic);
             const new = (((head >> 32) +% 1) << 32) | next;
-            head = @cmpxchgWeak(u64, &self.free_head, head, new, .acq_rel, .acquire) orelse
+            head = @cmpxchgWeak(u64, free_head, head, new, .acq_rel, .acquire) orelse
                 return top - 1;
         }
     }
 
     fn pushFree(self: *SessionTable, index: u32) void {
         const slot = self.slotPtr(index).?;
-        var head = @atomicLoad(u64, &self.free_head, .monotonic);
+        const free_head = &self.free_heads[myStripe() % free_shards].value;
+        var head = @atomicLoad(u64, free_head, .monotonic);
         while (true) {
             @atomicStore(u32, &slot.next_free, @truncate(head), .monotonic);
             const new = (((head >> 32) +% 1) << 32) | (index + 1);
-            head = @cmpxchgWeak(u64, &self.free_head, head, new, .acq_rel, .monotonic) orelse
+            head = @cmpxchgWeak(u64, free_head, head, new, .acq_rel, .monotonic) orelse
                 return;
         }
     }

@@ -137,8 +137,10 @@ test "threads hammer insert/lookup/remove: nothing lost, nothing torn" {
     try std.testing.expectEqual(shared.kept.load(.monotonic), table.count());
     // Every slot ever handed out is live, free (on the list) or retired: none leaked.
     var free: u32 = 0;
-    var top: u32 = @truncate(table.free_head);
-    while (top != 0) : (top = table.slotPtr(top - 1).?.next_free) free += 1;
+    for (&table.free_heads) |*head| {
+        var top: u32 = @truncate(head.value);
+        while (top != 0) : (top = table.slotPtr(top - 1).?.next_free) free += 1;
+    }
     try std.testing.expectEqual(table.next_index, free + table.count() + table.retired);
 }
 
