@@ -1,5 +1,6 @@
 import {
   decodeErrorBody,
+  decompressPayload,
   encodeBody,
   ErrorCode,
   isErrorExt,
@@ -27,6 +28,8 @@ export interface SessionHost {
   unsubscribe(session: Session, topic: string): boolean
   requestTimeout: number
   maxPendingRequests: number
+  /** Cap on a decompressed response payload. */
+  maxDecompressed: number
 }
 
 /**
@@ -98,7 +101,8 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
       const e = decodeErrorBody(packet.payload)
       throw new MsgtransError(e.code, e.message, e.details)
     }
-    return (opts?.raw ? packet.payload : jsonCodec.decode(packet.payload)) as T
+    const payload = decompressPayload(packet.payload, packet.compression, this.host.maxDecompressed)
+    return (opts?.raw ? payload : jsonCodec.decode(payload)) as T
   }
 
   /** Like request() but resolves with the raw response packet. */

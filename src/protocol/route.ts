@@ -71,7 +71,7 @@ function internedName(ext: Uint8Array): string {
   if (hit && sameBytes(hit.bytes, ext, 0, ext.length)) return hit.name
   const name = decoder.decode(ext.subarray(PREFIX_BYTES.length))
   if (!hit && interned.size < MAX_INTERNED) {
-    const bytes = ext.slice()
+    const bytes = new Uint8Array(ext) // a copy even when ext is a Buffer view
     interned.set(h, { bytes, name })
     internedByArray.set(bytes, name)
   }

@@ -41,3 +41,19 @@ for (const scheme of ['tcp', 'ws'] as const) {
     })
   })
 }
+
+test('a compressed response to a server request is decompressed (session.request)', async () => {
+  const { rawTcp } = await import('../helpers/raw-tcp.ts')
+  const { encodePacket } = await import('../../src/protocol/index.ts')
+  const { waitFor } = await import('../helpers/wait.ts')
+  const zlib = await import('node:zlib')
+  const peer = await rawTcp(app.ports.tcp!)
+  await waitFor(() => app.sessions.size > 0)
+  const session = [...app.sessions.values()].find((s) => s.transport === 'tcp')!
+  const answer = session.request('status', { q: 1 })
+  await waitFor(() => peer.packets.some((p) => p.type === 1))
+  const req = peer.packets.find((p) => p.type === 1)!
+  peer.write(encodePacket({ type: 2, id: req.id, compression: 2, payload: zlib.deflateSync(JSON.stringify({ ok: text })) }))
+  expect(await answer).toEqual({ ok: text })
+  peer.socket.end()
+})
