@@ -44,7 +44,7 @@ export class NativeDelivery {
   readonly #open = new Map<number, OpenBatch>()
   readonly #wake: (peer: number) => void
   #sweeper: ReturnType<typeof setInterval> | undefined
-  /** Messages delivered from the inbox, and pushes refused by a full peer queue. */
+  /** Packets delivered from the inbox, and pushes refused by a full peer queue. */
   delivered = 0
   full = 0
 
@@ -167,7 +167,8 @@ export class NativeDelivery {
   }
 
   /**
-   * Owner side, on a wake-up: delivers everything queued, then arms the edge again.
+   * Owner side, on a wake-up: delivers everything queued, then arms the edge again;
+   * returns how many queue entries it took.
    * `toSession` / `toTopic` return the connections still holding the bytes (queued
    * behind backpressure); those buffers are released once those have drained.
    */
@@ -175,29 +176,29 @@ export class NativeDelivery {
     toSession: (handle: number, bytes: Uint8Array) => Connection[] | null,
     toTopic: (topic: string, bytes: Uint8Array) => Connection[] | null,
   ): number {
-    let n = 0
+    let entries = 0
     const sink = (handle: number, ref: number, len: number, flags: number) => {
       const view = this.#pool.view(ref)
       let holders: Connection[] | null
       if (flags & FLAG_BATCH) {
         holders = this.#unbatch(view, len, toSession)
-        n--
       } else if (flags & FLAG_PUBLISH) {
         const tl = (view[0]! << 8) | view[1]!
         const topic = decoder.decode(view.subarray(2, 2 + tl))
         holders = toTopic(topic, view.subarray(2 + tl, len))
+        this.delivered++
       } else {
         holders = toSession(handle, view.subarray(0, len))
+        this.delivered++
       }
       if (holders && holders.length > 0) this.#defer(ref, holders)
       else this.#pool.release(ref)
-      n++
+      entries++
     }
     do this.inbox.drain(sink)
     while (!this.inbox.prepareSleep())
-    this.delivered += n
     this.#sweep()
-    return n
+    return entries
   }
 
   #unbatch(

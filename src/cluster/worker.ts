@@ -12,7 +12,11 @@ import { SharedSessionTable } from './shared-table.ts'
  * Worker side of `listen({ workers })`: pins this thread, binds the shared ports with
  * SO_REUSEPORT, joins the mesh of peers and obeys the primary (peer up/down, drain).
  */
-export function startWorker(init: WorkerInit, config: MsgtransConfig, make: (c: MsgtransConfig) => Server): Server {
+export function startWorker(
+  init: WorkerInit,
+  config: MsgtransConfig,
+  make: (c: MsgtransConfig) => Server,
+): Server {
   const port = parentPort
   if (!port) throw new Error('msgtrans: cluster worker without a parent port')
   const post = (m: ToPrimary) => port.postMessage(m)
@@ -20,9 +24,10 @@ export function startWorker(init: WorkerInit, config: MsgtransConfig, make: (c: 
   const native = loadNative()
   const table: SessionTable = init.table ? new SharedSessionTable(init.table) : native.sessions
   const server = make(workerConfig(config, init))
-  const native_ = native.kind === 'zig' && !init.table
+  const useQueues = native.kind === 'zig' && !init.table
   let link!: ClusterLink
-  const delivery = native_ ? new NativeDelivery(native, init.index, (peer) => link.wake(peer)) : null
+  const wake = (peer: number) => link.wake(peer)
+  const delivery = useQueues ? new NativeDelivery(native, init.index, wake) : null
   link = new ClusterLink(init.index, table, server, post, delivery)
   server.cluster = link
   current = link
