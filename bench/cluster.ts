@@ -205,7 +205,7 @@ const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d
 const pin = canPin()
 const load0 = loadavg()[0]!
 const bin = loadgenBinary()
-const scale = await scaling(bin, pin)
+const scale = process.argv.includes('--cross-only') ? [] : await scaling(bin, pin)
 const crossNative = await crossVsSame(1)
 const crossNativeSpread = await crossVsSame(8)
 const prevNative = process.env.MSGTRANS_NATIVE
@@ -219,7 +219,7 @@ const report = {
   command: tiny ? 'BENCH_TINY=1 bun bench/cluster.ts' : 'bun bench/cluster.ts',
   loadgen_pinned_cpu: pin ? LOADGEN_CPU : null,
   scaling: scale,
-  efficiency_2_vs_1: scale[0]!.msgs_per_server_cpu_s ? round(scale[1]!.msgs_per_server_cpu_s / scale[0]!.msgs_per_server_cpu_s, 2) : null,
+  efficiency_2_vs_1: scale[0]?.msgs_per_server_cpu_s ? round(scale[1]!.msgs_per_server_cpu_s / scale[0]!.msgs_per_server_cpu_s, 2) : null,
   cross_vs_same: [crossNative, crossNativeSpread, crossTs],
 }
 mkdirSync(outDir, { recursive: true })

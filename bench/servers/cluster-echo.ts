@@ -9,7 +9,7 @@
 import { Msgtrans, workerIndex } from '../../src/index.ts'
 import { createEchoApp } from './msgtrans-echo.ts'
 
-const PER_TURN = 1_000
+const PER_TURN = Number(process.env.BURST_PER_TURN ?? 1_000)
 const workers = Number(process.env.WORKERS ?? 2)
 const app: Msgtrans<any, any, any> = createEchoApp()
   .request('whoami', ({ session }) => ({ worker: workerIndex(), id: session.id }))
