@@ -24,11 +24,9 @@ pub fn build(b: *std.Build) void {
         "test-optimize",
         "Tests (default Debug)",
     ) orelse .Debug;
-    const tsan = b.option(bool, "sanitize-thread", "Build tests with ThreadSanitizer") orelse false;
     const test_mod = b.createModule(.{
         .root_source_file = b.path("src/lib.zig"),
         .target = target,
-        .sanitize_thread = tsan,
         .optimize = test_optimize,
         .link_libc = true,
     });
