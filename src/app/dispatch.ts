@@ -1,11 +1,8 @@
 import {
   decompressPayload,
   encodeBody,
-  encodeErrorBody,
-  encodePacket,
   Compression,
   compressPayload,
-  ERROR_EXT,
   ErrorCode,
   MsgtransError,
   PacketType,
@@ -16,6 +13,7 @@ import {
 } from '../protocol/index.ts'
 import { writePacket } from '../transport/index.ts'
 import { then, type MaybePromise } from './maybe-async.ts'
+import { replyError } from './reply.ts'
 import { formatIssues, type StandardSchemaV1 } from './schema.ts'
 import type { Session } from './session.ts'
 import type { AppState, RouteEntry } from './state.ts'
@@ -161,17 +159,12 @@ function track(rt: Runtime, session: Session, packet: Packet, work: Promise<unkn
 
 function respond(rt: Runtime, session: Session, req: Packet, route: RouteEntry | undefined, result: unknown): void {
   if (req.type !== PacketType.request || rt.inflight?.expired(req)) return
-  let payload = encodeBody(result, route?.codec ?? JSON_ENCODER)
+  let payload = encodeBody(result, route?.codec ?? jsonCodec)
   const compression = route?.compression ? Compression[route.compression] : Compression.none
   if (compression !== Compression.none) payload = compressPayload(payload, compression)
   writePacket(session.connection, PacketType.response, req.biz, req.id, 0, compression, undefined, payload)
 }
 
-const JSON_ENCODER = {
-  name: 'json',
-  encode: (v: unknown) => (v === undefined ? new Uint8Array(0) : new TextEncoder().encode(JSON.stringify(v))),
-  decode: () => undefined,
-}
 
 function fail(rt: Runtime, session: Session, packet: Packet, err: unknown, route?: string): void {
   const error = err instanceof Error ? err : new Error(String(err))
@@ -180,14 +173,5 @@ function fail(rt: Runtime, session: Session, packet: Packet, err: unknown, route
   const message = known || rt.exposeErrors ? error.message : 'internal error'
   rt.reportError(session, error, code, packet, route)
   if (session.closed || rt.inflight?.expired(packet)) return
-  const details = known && code === ErrorCode.validation ? error.details : undefined
-  session.writeEncoded(
-    encodePacket({
-      type: packet.type === PacketType.request ? PacketType.response : PacketType.oneWay,
-      id: packet.id,
-      biz: packet.biz,
-      ext: ERROR_EXT,
-      payload: encodeErrorBody({ code, message, details }),
-    }),
-  )
+  replyError(session, packet, code, message, known && code === ErrorCode.validation ? error.details : undefined)
 }

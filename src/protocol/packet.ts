@@ -10,7 +10,7 @@ import {
 } from './constants.ts'
 import { ProtocolError } from './errors.ts'
 import { internedExt } from './route.ts'
-import { checkedPacketSize, readHeader, writeFields, writeHeader } from './header.ts'
+import { checkedPacketSize, writeFields, type Header } from './header.ts'
 
 const EMPTY = new Uint8Array(0)
 
@@ -86,6 +86,8 @@ export function encodePartsInto(
   payload: Uint8Array,
 ): number {
   const extLen = ext?.length ?? 0
+  checkRange('type', type, PacketType.response)
+  checkRange('compression', compression, Compression.zlib)
   checkRange('biz', biz, 0xff)
   checkRange('id', id, MAX_MESSAGE_ID)
   checkRange('flags', flags, 0xffff)
@@ -99,28 +101,17 @@ export function encodePartsInto(
 
 /** Encodes into `dst` at `offset`; returns the number of bytes written. */
 export function encodePacketInto(dst: Uint8Array, offset: number, p: PacketInit): number {
-  const ext = p.ext ?? EMPTY
-  const payload = p.payload ?? EMPTY
-  const header = {
-    type: p.type ?? PacketType.oneWay,
-    biz: p.biz ?? 0,
-    id: p.id ?? 0,
-    flags: p.flags ?? 0,
-    compression: p.compression ?? Compression.none,
-    extLen: ext.length,
-    payloadLen: payload.length,
-  }
-  checkRange('type', header.type, PacketType.response)
-  checkRange('biz', header.biz, 0xff)
-  checkRange('id', header.id, MAX_MESSAGE_ID)
-  checkRange('flags', header.flags, 0xffff)
-  checkRange('compression', header.compression, Compression.zlib)
-  checkRange('ext header length', ext.length, MAX_EXT_HEADER_FIELD)
-  checkRange('payload length', payload.length, MAX_MESSAGE_ID)
-  writeHeader(dst, offset, header)
-  dst.set(ext, offset + HEADER_SIZE)
-  dst.set(payload, offset + HEADER_SIZE + ext.length)
-  return HEADER_SIZE + ext.length + payload.length
+  return encodePartsInto(
+    dst,
+    offset,
+    p.type ?? PacketType.oneWay,
+    p.biz ?? 0,
+    p.id ?? 0,
+    p.flags ?? 0,
+    p.compression ?? Compression.none,
+    p.ext,
+    p.payload ?? EMPTY,
+  )
 }
 
 /**
@@ -170,7 +161,7 @@ export function packetAt(bytes: Uint8Array, offset: number): Packet {
 export function packetFromHeader(
   bytes: Uint8Array,
   offset: number,
-  h: ReturnType<typeof readHeader>,
+  h: Header,
 ): Packet {
   if (h.flags & Flags.fragmented) {
     throw new ProtocolError('E_FRAGMENTED', 'fragmented packets are not part of v1')
