@@ -23,6 +23,10 @@ export interface WsOptions {
   fetch?: (req: Request, server: Server<WsConnection>) => Response | Promise<Response>
 }
 
+const SCRATCH_BYTES = 64 * 1024
+const scratch = new Uint8Array(SCRATCH_BYTES)
+const scratchSlot = { bytes: scratch, offset: 0 }
+
 /** A WebSocket connection: one binary frame = one packet. */
 export class WsConnection implements Connection {
   readonly transport = 'ws' as const
@@ -50,6 +54,21 @@ export class WsConnection implements Connection {
     }
     const n = this.ws.sendBinary(packet, false)
     return n > 0 ? 'sent' : n === -1 ? 'queued' : 'dropped'
+  }
+
+  /**
+   * Space to encode an `n`-byte packet in place: a scratch buffer shared by every
+   * WebSocket connection of this thread, valid until commitReserved() (sendBinary copies
+   * the frame into the socket's own buffer before it returns). Null for big packets.
+   */
+  reserve(n: number): { bytes: Uint8Array; offset: number } | null {
+    if (this.closed || n > SCRATCH_BYTES) return null
+    return scratchSlot
+  }
+
+  /** Sends the `n` bytes encoded at the scratch slot. */
+  commitReserved(n: number): SendResult {
+    return this.write(scratch.subarray(0, n))
   }
 
   close(code: number = CloseCode.normal, reason = ''): void {
