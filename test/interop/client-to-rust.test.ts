@@ -41,11 +41,14 @@ async function open(peer: RustPeer & { ports: any }, transport: 'tcp' | 'ws', op
   return { c, got, session: seen.session }
 }
 
-async function waitUntil<T>(cond: () => T, what: string, timeoutMs = 10_000): Promise<T> {
+/** T without its falsy members: what waitUntil hands back once cond() is truthy. */
+type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>
+
+async function waitUntil<T>(cond: () => T, what: string, timeoutMs = 10_000): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = cond()
-    if (v) return v
+    if (v) return v as Truthy<T>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await Bun.sleep(2)
   }

@@ -157,13 +157,20 @@ export class RustPeer {
   async #read(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
     const decoder = new TextDecoder()
     let buf = ''
-    for await (const chunk of stream) {
-      buf += decoder.decode(chunk, { stream: true })
-      let nl: number
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        onLine(buf.slice(0, nl))
-        buf = buf.slice(nl + 1)
+    const reader = stream.getReader()
+    try {
+      for (;;) {
+        const { done, value: chunk } = await reader.read()
+        if (done) break
+        buf += decoder.decode(chunk, { stream: true })
+        let nl: number
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          onLine(buf.slice(0, nl))
+          buf = buf.slice(nl + 1)
+        }
       }
+    } finally {
+      reader.releaseLock()
     }
   }
 }

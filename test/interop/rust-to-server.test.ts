@@ -52,11 +52,14 @@ afterAll(async () => {
 const urlOf = (transport: 'tcp' | 'ws') => `${transport}://127.0.0.1:${app.ports[transport]}`
 const from = (session: number) => seen.filter((p) => p.session === session)
 
-async function waitUntil<T>(cond: () => T, what: string, timeoutMs = 10_000): Promise<T> {
+/** T without its falsy members: what waitUntil hands back once cond() is truthy. */
+type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>
+
+async function waitUntil<T>(cond: () => T, what: string, timeoutMs = 10_000): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = cond()
-    if (v) return v
+    if (v) return v as Truthy<T>
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await Bun.sleep(2)
   }
