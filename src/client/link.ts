@@ -25,7 +25,11 @@ export interface LinkOptions {
   maxQueuedBytes?: number
 }
 
-/** Retries `attempt` on ECONNREFUSED with backoff until `timeoutMs`. */
+/**
+ * Retries `attempt` with backoff until `timeoutMs` when the server is not there yet
+ * (ECONNREFUSED) or dropped the connection before the handshake finished (ECONNRESET:
+ * msgtrans-rust closes a WebSocket whose upgrade arrives after its 200 ms window).
+ */
 export async function retryRefused<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let delay = 10
@@ -34,8 +38,8 @@ export async function retryRefused<T>(attempt: () => Promise<T>, timeoutMs: numb
       return await attempt()
     } catch (err) {
       const code = (err as { code?: string }).code
-      const refused = code === 'ECONNREFUSED' || /refused|ECONNREFUSED/i.test(String((err as Error).message))
-      if (!refused || Date.now() + delay > deadline) throw err
+      const retry = code === 'ECONNREFUSED' || code === 'ECONNRESET' || /refused/i.test(String((err as Error).message))
+      if (!retry || Date.now() + delay > deadline) throw err
       await new Promise((r) => setTimeout(r, delay))
       delay = Math.min(delay * 2, 250)
     }

@@ -56,5 +56,6 @@ function openSocket(url: string, subprotocol?: boolean): Promise<WebSocket> {
 }
 
 function codeOf(message: string): string | undefined {
-  return /refused/i.test(message) ? 'ECONNREFUSED' : undefined
+  if (/refused/i.test(message)) return 'ECONNREFUSED'
+  return /connection ended|reset|hang up/i.test(message) ? 'ECONNRESET' : undefined
 }
