@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test'
-import type { Socket } from 'bun'
+import type { Socket, TCPSocketListener } from 'bun'
 import { connect, Msgtrans } from '../../src/index.ts'
 
 // msgtrans-rust drops a WebSocket whose upgrade is late, and may refuse before it binds:
@@ -8,10 +8,11 @@ import { connect, Msgtrans } from '../../src/index.ts'
 const host = '127.0.0.1'
 const app = new Msgtrans({ ws: { port: 0, hostname: host }, log: () => {} }).request('ping', () => 'pong')
 let dropped = 0
-let proxy: ReturnType<typeof Bun.listen<{ peer?: Socket<unknown>; buf: Uint8Array[] }>>
+type ProxyData = { peer?: Socket<unknown>; buf: Uint8Array[] }
+let proxy: TCPSocketListener<ProxyData>
 beforeAll(async () => {
   await app.listen()
-  proxy = Bun.listen<{ peer?: Socket<unknown>; buf: Uint8Array[] }>({
+  proxy = Bun.listen<ProxyData>({
     hostname: host,
     port: 0,
     socket: {
@@ -24,7 +25,7 @@ beforeAll(async () => {
         s.data.peer = await Bun.connect({
           hostname: host,
           port: app.ports.ws!,
-          socket: { data: (_p, d) => void s.write(d), close: () => s.end() },
+          socket: { data: (_p, d) => void s.write(d), close: () => void s.end() },
         })
         for (const b of s.data.buf) s.data.peer.write(b)
       },
