@@ -1,11 +1,8 @@
 import {
   codecOf,
-  decodeErrorBody,
   ErrorCode,
-  isErrorExt,
-  jsonCodec,
   MsgtransError,
-  type Packet,
+  readResponse,
   type SendOptions,
   type SendResult,
   type Target,
@@ -30,10 +27,12 @@ import type {
   Handler,
   HandlerBody,
   OpenContext,
+  PrimaryHook,
   PushOptions,
   ResponseOf,
   RouteOptions,
   RouteSpec,
+  SessionRef,
 } from './types.ts'
 
 type Schema = StandardSchemaV1<any, any>
@@ -300,7 +299,7 @@ export class Msgtrans<
     const local = server.sessions.get(sessionId)
     if (local) return local.request<T>(target, body, opts)
     if (!server.cluster) throw new MsgtransError(ErrorCode.closed, `no session ${sessionId}`)
-    return decodeReply(await server.cluster.request(sessionId, target, body, opts)) as T
+    return readResponse(await server.cluster.request(sessionId, target, body, opts), server.maxDecompressed) as T
   }
 
   /** Worker index owning a live session (0 without a cluster), or -1 when none is live. */
@@ -375,27 +374,6 @@ export class Msgtrans<
     if (!this.#server) throw new Error('msgtrans: not listening (call listen() first)')
     return this.#server
   }
-}
-
-/** A session addressed by id, on this worker or another (see `app.session(id)`). */
-export interface SessionRef {
-  readonly id: number
-  /** Worker owning it when the handle was made (-1: no live session). */
-  readonly owner: number
-  send(target: Target, body?: unknown, opts?: SendOptions): SendResult
-  request<T = unknown>(target: Target, body?: unknown, opts?: SendOptions): Promise<T>
-  close(code?: number, reason?: string): boolean
-}
-
-/** A `primary()` hook: runs once in the primary thread before the workers start. */
-export type PrimaryHook = (info: { workers: number }) => unknown
-
-function decodeReply(packet: Packet): unknown {
-  if (isErrorExt(packet.ext)) {
-    const e = decodeErrorBody(packet.payload)
-    throw new MsgtransError(e.code, e.message, e.details)
-  }
-  return jsonCodec.decode(packet.payload)
 }
 
 type PluginCtx<P> = P extends Msgtrans<infer C, any, any, any> ? C : {}

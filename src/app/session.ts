@@ -10,6 +10,7 @@ import {
   outboundFields,
   PacketType,
   PendingRequests,
+  readResponse,
   routeExt,
   ROUTE_FLAGS,
   type BufferOwner,
@@ -96,13 +97,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
    * error response, timeout (default 10 s) or disconnect.
    */
   async request<T = unknown>(target: Target, body?: unknown, opts?: SendOptions & { raw?: boolean }): Promise<T> {
-    const packet = await this.requestPacket(target, body, opts)
-    if (isErrorExt(packet.ext)) {
-      const e = decodeErrorBody(packet.payload)
-      throw new MsgtransError(e.code, e.message, e.details)
-    }
-    const payload = decompressPayload(packet.payload, packet.compression, this.host.maxDecompressed)
-    return (opts?.raw ? payload : jsonCodec.decode(payload)) as T
+    return readResponse(await this.requestPacket(target, body, opts), this.host.maxDecompressed, opts?.raw) as T
   }
 
   /** Like request() but resolves with the raw response packet. */

@@ -92,3 +92,16 @@ export type ErrorContext<Ctx, Pushes> = Ctx &
 export type BeforeHandle<Ctx, Pushes> = (ctx: HandlerContext<Ctx, unknown, Pushes>) => MaybePromise<unknown>
 
 export type { SendResult }
+
+/** A session addressed by id, on this worker or another (see `app.session(id)`). */
+export interface SessionRef {
+  readonly id: number
+  /** Worker owning it when the handle was made (-1: no live session). */
+  readonly owner: number
+  send(target: Target, body?: unknown, opts?: SendOptions): SendResult
+  request<T = unknown>(target: Target, body?: unknown, opts?: SendOptions): Promise<T>
+  close(code?: number, reason?: string): boolean
+}
+
+/** A `primary()` hook: runs once in the primary thread before the workers start. */
+export type PrimaryHook = (info: { workers: number }) => unknown

@@ -16,6 +16,7 @@ import {
   outboundFields,
   PacketType,
   PendingRequests,
+  readResponse,
   routeName,
   type ErrorBody,
   type Limits,
@@ -110,13 +111,7 @@ export class Client<App = unknown> {
   ): Promise<ResponseOfRoute<App, K>>
   request<T = unknown>(target: RawTarget<App>, body?: unknown, opts?: SendOptions & { raw?: boolean }): Promise<T>
   async request(target: Target, body?: unknown, opts?: SendOptions & { raw?: boolean }): Promise<unknown> {
-    const packet = await this.requestPacket(target, body, opts)
-    if (isErrorExt(packet.ext)) {
-      const e = decodeErrorBody(packet.payload)
-      throw new MsgtransError(e.code, e.message, e.details)
-    }
-    const payload = this.#plain(packet)
-    return opts?.raw ? payload : jsonCodec.decode(payload)
+    return readResponse(await this.requestPacket(target, body, opts), this.limits.maxDecompressed, opts?.raw)
   }
 
   /** Sends a request and resolves with the response packet itself. */
