@@ -36,7 +36,7 @@ export async function startCluster(opts: {
   }
   if (!opts.native) env.MSGTRANS_NATIVE = '0'
   if (opts.stopOnStdin) env.STOP_ON_STDIN = '1'
-  const proc = Bun.spawn(['bun', new URL('./app.ts', import.meta.url).pathname], {
+  const proc = Bun.spawn([process.execPath, new URL('./app.ts', import.meta.url).pathname], {
     env,
     stdin: 'pipe',
     stdout: 'pipe',
