@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS, HEADER_SIZE, type Limits } from './constants.ts'
+import { allocUninit } from './alloc.ts'
 import { ProtocolError } from './errors.ts'
 import { checkedPacketSize, readHeader, type Header } from './header.ts'
 import { packetAt, packetFromHeader, type Packet } from './packet.ts'
@@ -93,7 +94,7 @@ export class TcpFramer {
   }
 
   #startBody(h: Header, start: Uint8Array): void {
-    const body = new Uint8Array(HEADER_SIZE + h.extLen + h.payloadLen)
+    const body = allocUninit(HEADER_SIZE + h.extLen + h.payloadLen)
     body.set(start, 0)
     this.#header = h
     this.#body = body

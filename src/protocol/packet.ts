@@ -8,6 +8,7 @@ import {
   PacketType,
   type Limits,
 } from './constants.ts'
+import { allocUninit } from './alloc.ts'
 import { ProtocolError } from './errors.ts'
 import { internedExt } from './route.ts'
 import { checkedPacketSize, writeFields, type Header } from './header.ts'
@@ -50,7 +51,7 @@ export function encodedSize(p: PacketInit): number {
  * // 01 00 01 0a 00000064 0000 00000004 0000 70696e67
  */
 export function encodePacket(p: PacketInit): Uint8Array {
-  const out = new Uint8Array(encodedSize(p))
+  const out = allocUninit(encodedSize(p))
   encodePacketInto(out, 0, p)
   return out
 }
@@ -68,7 +69,7 @@ export function encodeParts(
   ext: Uint8Array | undefined,
   payload: Uint8Array,
 ): Uint8Array {
-  const out = new Uint8Array(HEADER_SIZE + (ext?.length ?? 0) + payload.length)
+  const out = allocUninit(HEADER_SIZE + (ext?.length ?? 0) + payload.length)
   encodePartsInto(out, 0, type, biz, id, flags, compression, ext, payload)
   return out
 }

@@ -1,3 +1,4 @@
+import { allocUninit } from '../protocol/index.ts'
 /**
  * Write batching ("cork"): small packets written to one connection during one
  * event-loop turn are copied into one buffer and handed to the socket in a single
@@ -38,7 +39,7 @@ export class WriteBatch {
   add(packet: Uint8Array): boolean {
     if (packet.length >= this.capacity) return false
     if (this.#len + packet.length > this.capacity) this.flush()
-    this.#buf ??= new Uint8Array(this.capacity)
+    this.#buf ??= allocUninit(this.capacity)
     this.#buf.set(packet, this.#len)
     if (this.#len === 0) scheduleFlush(this)
     this.#len += packet.length
@@ -53,7 +54,7 @@ export class WriteBatch {
   reserve(n: number): { bytes: Uint8Array; offset: number } | null {
     if (n >= this.capacity) return null
     if (this.#len + n > this.capacity) this.flush()
-    this.#buf ??= new Uint8Array(this.capacity)
+    this.#buf ??= allocUninit(this.capacity)
     this.#slot.bytes = this.#buf
     this.#slot.offset = this.#len
     return this.#slot

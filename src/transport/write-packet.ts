@@ -1,7 +1,7 @@
 import { encodeParts, encodePartsInto, HEADER_SIZE, writeFields, type SendResult } from '../protocol/index.ts'
 
-/** Payloads at least this big are written beside their header instead of copied. */
-const LARGE_PAYLOAD = 16 * 1024
+/** Payloads at least this big are written beside their header instead of joined to it (measured: joining wins at 64 KiB, loses at 1 MiB). */
+const LARGE_PAYLOAD = 256 * 1024
 const EMPTY = new Uint8Array(0)
 import type { Connection } from './types.ts'
 
