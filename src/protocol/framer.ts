@@ -1,8 +1,8 @@
 import { DEFAULT_LIMITS, HEADER_SIZE, type Limits } from './constants.ts'
-import { allocUninit } from './alloc.ts'
+import { PacketAssembler } from './assembler.ts'
 import { ProtocolError } from './errors.ts'
-import { checkedPacketSize, readHeader, type Header } from './header.ts'
-import { packetAt, packetFromHeader, type Packet } from './packet.ts'
+import { checkedPacketSize, readHeader } from './header.ts'
+import { packetAt, type Packet } from './packet.ts'
 
 /**
  * Streaming framer for TCP: turns any split of the byte stream into whole packets.
@@ -20,9 +20,7 @@ export class TcpFramer {
   readonly #limits: Limits
   readonly #headerBuf = new Uint8Array(HEADER_SIZE)
   #headerFill = 0
-  #header: Header | null = null
-  #body: Uint8Array | null = null
-  #bodyFill = 0
+  readonly #body = new PacketAssembler()
   #failed: ProtocolError | null = null
 
   constructor(limits: Limits = DEFAULT_LIMITS) {
@@ -31,7 +29,7 @@ export class TcpFramer {
 
   /** Bytes of an unfinished packet held between chunks. */
   get buffered(): number {
-    return this.#headerFill + this.#bodyFill
+    return this.#headerFill + this.#body.filled
   }
 
   /** Feeds one chunk; calls `onPacket` for every packet completed by it. */
@@ -48,7 +46,7 @@ export class TcpFramer {
         }
         const total = checkedPacketSize(chunk, offset, this.#limits)
         if (left < total) {
-          this.#startBody(readHeader(chunk, offset, this.#limits), chunk.subarray(offset))
+          this.#body.start(readHeader(chunk, offset, this.#limits), chunk.subarray(offset))
           return
         }
         onPacket(packetAt(chunk, offset))
@@ -61,43 +59,22 @@ export class TcpFramer {
   }
 
   #pending(): boolean {
-    return this.#headerFill > 0 || this.#body !== null
+    return this.#headerFill > 0 || this.#body.active
   }
 
   // Completes the packet carried over from earlier chunks; returns bytes consumed.
   #continue(chunk: Uint8Array, onPacket: (packet: Packet) => void): number {
     let used = 0
-    if (!this.#body) {
-      const need = HEADER_SIZE - this.#headerFill
-      const take = Math.min(need, chunk.length)
+    if (!this.#body.active) {
+      const take = Math.min(HEADER_SIZE - this.#headerFill, chunk.length)
       this.#headerBuf.set(chunk.subarray(0, take), this.#headerFill)
       this.#headerFill += take
       used = take
       if (this.#headerFill < HEADER_SIZE) return used
       const h = readHeader(this.#headerBuf, 0, this.#limits)
       this.#headerFill = 0
-      this.#startBody(h, this.#headerBuf)
+      this.#body.start(h, this.#headerBuf)
     }
-    const body = this.#body!
-    const take = Math.min(body.length - this.#bodyFill, chunk.length - used)
-    body.set(chunk.subarray(used, used + take), this.#bodyFill)
-    this.#bodyFill += take
-    used += take
-    if (this.#bodyFill === body.length) {
-      const h = this.#header!
-      this.#body = null
-      this.#header = null
-      this.#bodyFill = 0
-      onPacket(packetFromHeader(body, 0, h))
-    }
-    return used
-  }
-
-  #startBody(h: Header, start: Uint8Array): void {
-    const body = allocUninit(HEADER_SIZE + h.extLen + h.payloadLen)
-    body.set(start, 0)
-    this.#header = h
-    this.#body = body
-    this.#bodyFill = start.length
+    return used + this.#body.feed(chunk, used, onPacket)
   }
 }

@@ -1,6 +1,7 @@
 import { DEFAULT_LIMITS, HEADER_SIZE, type Limits } from './constants.ts'
 import { ProtocolError } from './errors.ts'
 import { readHeader, type Header } from './header.ts'
+import { PacketAssembler } from './assembler.ts'
 import { packetFromHeader, type Packet } from './packet.ts'
 import type { SendResult } from './write-queue.ts'
 
@@ -38,9 +39,7 @@ export class QuicFramer {
   readonly #maxFrame: number
   readonly #stage = new Uint8Array(STAGE)
   #stageFill = 0
-  #header: Header | null = null
-  #body: Uint8Array | null = null
-  #bodyFill = 0
+  readonly #body = new PacketAssembler()
   #failed: ProtocolError | null = null
 
   constructor(limits: Limits = DEFAULT_LIMITS) {
@@ -50,14 +49,14 @@ export class QuicFramer {
 
   /** Bytes of an unfinished frame held between chunks. */
   get buffered(): number {
-    return this.#body ? this.#bodyFill + QUIC_PREFIX_SIZE : this.#stageFill
+    return this.#body.active ? this.#body.filled + QUIC_PREFIX_SIZE : this.#stageFill
   }
 
   /** Feeds one chunk; calls `onPacket` for every packet completed by it. */
   push(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
     if (this.#failed) throw this.#failed
     try {
-      let offset = this.#body || this.#stageFill > 0 ? this.#continue(chunk, onPacket) : 0
+      let offset = this.#body.active || this.#stageFill > 0 ? this.#continue(chunk, onPacket) : 0
       while (offset < chunk.length) {
         const left = chunk.length - offset
         if (left < STAGE) {
@@ -68,7 +67,7 @@ export class QuicFramer {
         const h = this.#frameHeader(chunk, offset)
         const total = HEADER_SIZE + h.extLen + h.payloadLen
         if (left - QUIC_PREFIX_SIZE < total) {
-          this.#startBody(h, chunk.subarray(offset + QUIC_PREFIX_SIZE))
+          this.#body.start(h, chunk.subarray(offset + QUIC_PREFIX_SIZE))
           return
         }
         onPacket(packetFromHeader(chunk, offset + QUIC_PREFIX_SIZE, h))
@@ -101,7 +100,7 @@ export class QuicFramer {
   // Completes the frame carried over from earlier chunks; returns bytes consumed.
   #continue(chunk: Uint8Array, onPacket: (packet: Packet) => void): number {
     let used = 0
-    if (!this.#body) {
+    if (!this.#body.active) {
       const take = Math.min(STAGE - this.#stageFill, chunk.length)
       this.#stage.set(chunk.subarray(0, take), this.#stageFill)
       this.#stageFill += take
@@ -109,30 +108,9 @@ export class QuicFramer {
       if (this.#stageFill < STAGE) return used
       const h = this.#frameHeader(this.#stage, 0)
       this.#stageFill = 0
-      this.#startBody(h, this.#stage.subarray(QUIC_PREFIX_SIZE))
+      this.#body.start(h, this.#stage.subarray(QUIC_PREFIX_SIZE))
     }
-    const body = this.#body!
-    const take = Math.min(body.length - this.#bodyFill, chunk.length - used)
-    body.set(chunk.subarray(used, used + take), this.#bodyFill)
-    this.#bodyFill += take
-    used += take
-    if (this.#bodyFill === body.length) {
-      const h = this.#header!
-      this.#body = null
-      this.#header = null
-      this.#bodyFill = 0
-      onPacket(packetFromHeader(body, 0, h))
-    }
-    return used
-  }
-
-  #startBody(h: Header, start: Uint8Array): void {
-    const body = new Uint8Array(HEADER_SIZE + h.extLen + h.payloadLen)
-    const first = start.subarray(0, body.length)
-    body.set(first, 0)
-    this.#header = h
-    this.#body = body
-    this.#bodyFill = first.length
+    return used + this.#body.feed(chunk, used, onPacket)
   }
 }
 

@@ -1,0 +1,58 @@
+import { allocUninit } from './alloc.ts'
+import { HEADER_SIZE } from './constants.ts'
+import type { Header } from './header.ts'
+import { packetFromHeader, type Packet } from './packet.ts'
+
+/**
+ * Collects one packet that spans stream chunks into a buffer of its exact size (the
+ * one copy such a packet costs). Used by the TCP and QUIC framers; the header must have
+ * passed the limits before start(), so nothing is allocated for a refused packet.
+ *
+ * @example
+ * asm.start(header, firstBytes)
+ * used = asm.feed(chunk, 0, onPacket) // calls onPacket once the packet is whole
+ */
+export class PacketAssembler {
+  #header: Header | null = null
+  #body: Uint8Array | null = null
+  #fill = 0
+
+  /** True while a packet is being collected. */
+  get active(): boolean {
+    return this.#body !== null
+  }
+
+  /** Bytes of the packet collected so far. */
+  get filled(): number {
+    return this.#fill
+  }
+
+  /** Begins a packet described by `h` with the bytes already received (header first). */
+  start(h: Header, first: Uint8Array): void {
+    const body = allocUninit(HEADER_SIZE + h.extLen + h.payloadLen)
+    const head = first.length > body.length ? first.subarray(0, body.length) : first
+    body.set(head, 0)
+    this.#header = h
+    this.#body = body
+    this.#fill = head.length
+  }
+
+  /**
+   * Copies what the packet still needs from `chunk` starting at `from`; returns the
+   * bytes consumed and calls `onPacket` when the packet is complete.
+   */
+  feed(chunk: Uint8Array, from: number, onPacket: (packet: Packet) => void): number {
+    const body = this.#body!
+    const take = Math.min(body.length - this.#fill, chunk.length - from)
+    body.set(chunk.subarray(from, from + take), this.#fill)
+    this.#fill += take
+    if (this.#fill === body.length) {
+      const h = this.#header!
+      this.#body = null
+      this.#header = null
+      this.#fill = 0
+      onPacket(packetFromHeader(body, 0, h))
+    }
+    return take
+  }
+}
