@@ -385,19 +385,3 @@ test "a slot at the last generation is retired, not reused" {
     try std.testing.expectEqual(@as(u32, 1), (try decode(next)).index);
     try std.testing.expectError(error.Stale, table.lookup(last));
 }
-
-test "io counters and invalid config" {
-    var table = try SessionTable.init(std.testing.allocator, .{ .initial_capacity = 1 });
-    defer table.deinit();
-    const h = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
-    try table.recordIo(h, true, 10);
-    try table.recordIo(h, false, 7);
-    try table.recordIo(h, false, 1);
-    const s = try table.stats(h);
-    const want: Stats = .{ .msgs_in = 1, .msgs_out = 2, .bytes_in = 10, .bytes_out = 8 };
-    try std.testing.expectEqual(want, s);
-    try std.testing.expectError(error.InvalidArgument, SessionTable.init(
-        std.testing.allocator,
-        .{ .initial_capacity = 10, .max_capacity = 5 },
-    ));
-}

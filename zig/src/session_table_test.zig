@@ -193,3 +193,19 @@ test "lookups racing remove+reinsert of the same slots never see a mix of two se
     try std.testing.expect(churn.hits.load(.monotonic) > 0);
     try std.testing.expectEqual(@as(u32, 0), churn.mixed.load(.monotonic));
 }
+
+test "io counters and invalid config" {
+    var table = try SessionTable.init(std.testing.allocator, .{ .initial_capacity = 1 });
+    defer table.deinit();
+    const h = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
+    try table.recordIo(h, true, 10);
+    try table.recordIo(h, false, 7);
+    try table.recordIo(h, false, 1);
+    const s = try table.stats(h);
+    const want: st.Stats = .{ .msgs_in = 1, .msgs_out = 2, .bytes_in = 10, .bytes_out = 8 };
+    try std.testing.expectEqual(want, s);
+    try std.testing.expectError(error.InvalidArgument, SessionTable.init(
+        std.testing.allocator,
+        .{ .initial_capacity = 10, .max_capacity = 5 },
+    ));
+}
