@@ -177,6 +177,8 @@ export function listenTcp(
         if (conn.closed) return
         try {
           conn.framer.push(chunk, (packet) => handlers.packet(conn, packet))
+          // Replies made while handling this chunk leave now, inside the data callback.
+          conn.batch?.flush()
         } catch (err) {
           if (!(err instanceof ProtocolError)) throw err
           settings.log(`tcp ${conn.remoteAddress}: closing, ${err.message}`)
