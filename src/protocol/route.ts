@@ -44,10 +44,16 @@ export function routeName(ext: Uint8Array, flags: number): string | undefined {
  * Interned arrays are shared by every packet that carries them: treat them as read-only.
  */
 export function internedExt(bytes: Uint8Array, start: number, length: number): Uint8Array | undefined {
+  // Consecutive packets usually carry the same route: compare with the last one first.
+  if (lastHit && sameBytes(lastHit, bytes, start, length)) return lastHit
   if (length <= PREFIX_BYTES.length || !hasPrefix(bytes, start)) return undefined
   const hit = interned.get(hashOf(bytes, start, length))
-  return hit && sameBytes(hit.bytes, bytes, start, length) ? hit.bytes : undefined
+  if (!hit || !sameBytes(hit.bytes, bytes, start, length)) return undefined
+  lastHit = hit.bytes
+  return hit.bytes
 }
+
+let lastHit: Uint8Array | undefined
 
 // Route names seen on the wire, by a hash of their ext bytes, so the hot path neither
 // decodes UTF-8 nor allocates a string per packet. Bounded; on overflow it decodes.
