@@ -25,6 +25,8 @@ export interface Runtime {
   exposeErrors: boolean
   /** Base context (session, publish, store, decorators) for a session. */
   baseContext(session: Session): Record<string, unknown>
+  /** A handler's context: the base fields plus body, packet and route. */
+  handlerContext(session: Session, body: unknown, packet: Packet, route: string): Record<string, unknown>
   /** Built-in routes ($subscribe, ...); returns undefined when the name is not built in. */
   builtin(name: string, session: Session, body: unknown): MaybePromise<unknown> | undefined
   reportError(session: Session, error: Error, code: string, packet?: Packet, route?: string): void
@@ -78,10 +80,7 @@ function handleUnrouted(rt: Runtime, session: Session, packet: Packet, name: str
 }
 
 function runHandler(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, body: unknown) {
-  const ctx: Record<string, unknown> = Object.create(rt.baseContext(session))
-  ctx.body = body
-  ctx.packet = packet
-  ctx.route = route.name
+  const ctx = rt.handlerContext(session, body, packet, route.name)
   const { derives, beforeHandle } = rt.state
   // Fast path: no derive and no beforeHandle hooks means no closures per message.
   if (derives.length === 0 && beforeHandle.length === 0 && route.beforeHandle.length === 0) {

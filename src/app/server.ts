@@ -12,6 +12,7 @@ import {
 import type { ClusterHooks } from './cluster-hooks.ts'
 import type { ResolvedConfig } from './config.ts'
 import { quicTransport } from '../transport/quic-loader.ts'
+import { contextFactory, type ContextFactory } from './context.ts'
 import { dispatchPacket, type Runtime } from './dispatch.ts'
 import { encodePooled } from './pooled.ts'
 import { drainServer, type DrainResult } from './drain.ts'
@@ -133,6 +134,17 @@ export class Server implements SessionHost, Runtime {
   }
 
   #publish = this.publish.bind(this)
+  #makeContext: ContextFactory | undefined
+
+  /** A route handler's context (one shape for all sessions; see context.ts). */
+  handlerContext(session: Session, body: unknown, packet: Packet, route: string): Record<string, unknown> {
+    this.#makeContext ??= contextFactory({
+      ...this.state.decorators,
+      store: this.state.store,
+      publish: this.#publish,
+    })
+    return this.#makeContext(session, body, packet, route)
+  }
 
   builtin(name: string, session: Session, body: unknown) {
     if (name !== '$subscribe' && name !== '$unsubscribe') return undefined
