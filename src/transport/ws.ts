@@ -24,6 +24,7 @@ export interface WsOptions {
 }
 
 const SCRATCH_BYTES = 64 * 1024
+const BIG_FRAME = 64 * 1024
 const scratch = new Uint8Array(SCRATCH_BYTES)
 const scratchSlot = { bytes: scratch, offset: 0 }
 
@@ -48,12 +49,26 @@ export class WsConnection implements Connection {
 
   write(packet: Uint8Array): SendResult {
     if (this.closed) return 'dropped'
-    if (this.ws.getBufferedAmount() + packet.length > this.maxQueuedBytes) {
+    // The socket's backlog is only asked for while it has one (or for a big frame).
+    const check = this.#backlogged || packet.length >= BIG_FRAME
+    if (check && this.ws.getBufferedAmount() + packet.length > this.maxQueuedBytes) {
       this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
       return 'dropped'
     }
     const n = this.ws.sendBinary(packet, false)
-    return n > 0 ? 'sent' : n === -1 ? 'queued' : 'dropped'
+    if (n > 0) return 'sent'
+    if (n === -1) {
+      this.#backlogged = true
+      return 'queued'
+    }
+    return 'dropped'
+  }
+
+  #backlogged = false
+
+  /** The socket drained its backlog. */
+  onDrain(): void {
+    this.#backlogged = false
   }
 
   /**
@@ -141,6 +156,9 @@ export function listenWs(
           return rejectFrame(conn, err, CloseCode.protocolError, settings)
         }
         handlers.packet(conn, packet)
+      },
+      drain(ws) {
+        ws.data.onDrain()
       },
       close(ws, code, reason) {
         ws.data.closed = true
