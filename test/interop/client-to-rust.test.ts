@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { connect, type Client } from '../../src/client/index.ts'
 import type { Packet } from '../../src/protocol/index.ts'
 import { filler, fnv, hex, reversed, RustPeer, u32be, utf8 } from './peer.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const RUST_TCP_MAX_PAYLOAD = 1024 * 1024
 const SLOW = 60_000
@@ -41,18 +42,7 @@ async function open(peer: RustPeer & { ports: any }, transport: 'tcp' | 'ws', op
   return { c, got, session: seen.session }
 }
 
-/** T without its falsy members: what waitUntil hands back once cond() is truthy. */
-type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>
-
-async function waitUntil<T>(cond: () => T, what: string, timeoutMs = 10_000): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = cond()
-    if (v) return v as Truthy<T>
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(2)
-  }
-}
+const waitUntil = <T,>(cond: () => T, what: string) => waitFor(cond, 10_000, what)
 
 for (const transport of ['tcp', 'ws'] as const) {
   describe(`our client ↔ Rust server over ${transport}`, () => {

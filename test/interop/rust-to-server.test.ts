@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { Msgtrans } from '../../src/index.ts'
 import { ERROR_EXT, ErrorCode, type Packet } from '../../src/protocol/index.ts'
 import { filler, fnv, hex, reversed, RustPeer, u32be, utf8 } from './peer.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const SLOW = 60_000
 const codecName = (c: number) => (c === 2 ? 'zlib' : c === 1 ? 'zstd' : undefined)
@@ -52,18 +53,7 @@ afterAll(async () => {
 const urlOf = (transport: 'tcp' | 'ws') => `${transport}://127.0.0.1:${app.ports[transport]}`
 const from = (session: number) => seen.filter((p) => p.session === session)
 
-/** T without its falsy members: what waitUntil hands back once cond() is truthy. */
-type Truthy<T> = Exclude<T, false | 0 | 0n | '' | null | undefined>
-
-async function waitUntil<T>(cond: () => T, what: string, timeoutMs = 10_000): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = cond()
-    if (v) return v as Truthy<T>
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await Bun.sleep(2)
-  }
-}
+const waitUntil = <T,>(cond: () => T, what: string) => waitFor(cond, 10_000, what)
 
 /** Starts a Rust client and finds its session on our server by a first plain send. */
 async function rustClient(transport: 'tcp' | 'ws', compress = false) {
