@@ -1,5 +1,6 @@
 import type { BufferPool } from '../native/index.ts'
 import { encodePartsInto, HEADER_SIZE, type BufferOwner, type OutboundFields } from '../protocol/index.ts'
+import type { OutboundBuffer, OutboundBuffers } from '../transport/index.ts'
 
 /** Largest packet a pool tier holds (the 1 MiB tier). */
 const MAX_POOLED = 1 << 20
@@ -42,8 +43,24 @@ export function encodePooled(pool: BufferPool, f: OutboundFields, type: number, 
   return new PoolRef(pool, ref, bytes)
 }
 
+/**
+ * The native pool as the transports' buffer source: outbound batches and big packets
+ * are encoded into pooled buffers of the right tier (none above 1 MiB).
+ *
+ * @example
+ * listenTcp(opts, handlers, { ...settings, buffers: poolBuffers(core.buffers) })
+ */
+export function poolBuffers(pool: BufferPool): OutboundBuffers {
+  return {
+    acquire(size: number): OutboundBuffer | null {
+      const ref = size <= MAX_POOLED ? pool.acquire(size) : -1
+      return ref < 0 ? null : new PoolRef(pool, ref, pool.view(ref))
+    },
+  }
+}
+
 /** A pooled packet and its owner in one object (no closures per publish). */
-class PoolRef implements PooledPacket, BufferOwner {
+class PoolRef implements PooledPacket, OutboundBuffer {
   constructor(
     private readonly pool: BufferPool,
     private readonly ref: number,

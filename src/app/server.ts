@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './config.ts'
 import { quicTransport } from '../transport/quic-loader.ts'
 import { contextFactory, type ContextFactory } from './context.ts'
 import { dispatchPacket, type Runtime } from './dispatch.ts'
-import { encodePooled } from './pooled.ts'
+import { encodePooled, poolBuffers } from './pooled.ts'
 import { drainServer, type DrainResult } from './drain.ts'
 import { Guards } from './guards.ts'
 import { then } from './maybe-async.ts'
@@ -70,6 +70,7 @@ export class Server implements SessionHost, Runtime {
       admitUpgrade: this.guards.upgrade,
       upgradeTimeout: c.upgradeTimeout,
       batching: c.batching,
+      buffers: poolBuffers(this.native.buffers),
     }
     const handlers = this.handlers()
     try {

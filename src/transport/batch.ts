@@ -1,8 +1,14 @@
-import { allocUninit } from '../protocol/index.ts'
+import type { BufferOwner } from '../protocol/index.ts'
+import { heapBuffers, type OutboundBuffer, type OutboundBuffers } from './buffers.ts'
 /**
  * Write batching ("cork"): small packets written to one connection during one
  * event-loop turn are copied into one buffer and handed to the socket in a single
  * write when the turn's microtasks run, instead of one syscall per packet.
+ *
+ * The batch buffer is borrowed from a pool on first use and reused for the next turns
+ * while the connection is busy; it goes back when a write queue kept part of it (the
+ * queue holds its own reference) or when the connection stays idle for a sweep
+ * interval, so idle connections hold no buffer.
  */
 
 /** Largest batch; a packet at least this big is written on its own. */
@@ -10,8 +16,11 @@ export const DEFAULT_BATCH_BYTES = 64 * 1024
 
 /** What a batch flushes into. */
 export interface BatchSink {
-  /** Writes the batched bytes; returns true when the sink kept a reference to them. */
-  flushBatch(bytes: Uint8Array): boolean
+  /**
+   * Writes the batched bytes. A sink that keeps a view of them retains `owner` and
+   * returns true (the batch then takes a fresh buffer next time).
+   */
+  flushBatch(bytes: Uint8Array, owner: BufferOwner): boolean
 }
 
 /**
@@ -22,12 +31,13 @@ export interface BatchSink {
  * if (!batch.add(packet)) conn.writeNow(packet)
  */
 export class WriteBatch {
-  #buf: Uint8Array | null = null
+  #lease: OutboundBuffer | null = null
   #len = 0
 
   constructor(
     private readonly sink: BatchSink,
     readonly capacity: number = DEFAULT_BATCH_BYTES,
+    private readonly buffers: OutboundBuffers = heapBuffers,
   ) {}
 
   /** Bytes waiting for the end of the turn. */
@@ -39,8 +49,7 @@ export class WriteBatch {
   add(packet: Uint8Array): boolean {
     if (packet.length >= this.capacity) return false
     if (this.#len + packet.length > this.capacity) this.flush()
-    this.#buf ??= allocUninit(this.capacity)
-    this.#buf.set(packet, this.#len)
+    this.#borrow().set(packet, this.#len)
     if (this.#len === 0) scheduleFlush(this)
     this.#len += packet.length
     return true
@@ -54,8 +63,7 @@ export class WriteBatch {
   reserve(n: number): { bytes: Uint8Array; offset: number } | null {
     if (n >= this.capacity) return null
     if (this.#len + n > this.capacity) this.flush()
-    this.#buf ??= allocUninit(this.capacity)
-    this.#slot.bytes = this.#buf
+    this.#slot.bytes = this.#borrow()
     this.#slot.offset = this.#len
     return this.#slot
   }
@@ -70,25 +78,67 @@ export class WriteBatch {
 
   /** Writes what is batched now (also called when the turn ends). */
   flush(): void {
-    if (this.#len === 0 || !this.#buf) return
-    const bytes = this.#buf.subarray(0, this.#len)
+    const len = this.#len
+    if (len === 0) return
+    const lease = this.#lease!
     this.#len = 0
-    // The sink kept a view (partial write): the next batch needs a fresh buffer.
-    if (this.sink.flushBatch(bytes)) this.#buf = null
+    this.idle = false
+    // The sink kept a view (partial write) and holds its own reference: let ours go.
+    if (this.sink.flushBatch(lease.bytes.subarray(0, len), lease)) this.clear()
   }
 
-  /** Forgets batched bytes. */
+  /** Forgets batched bytes and gives the buffer back. */
   clear(): void {
     this.#len = 0
+    const lease = this.#lease
+    if (!lease) return
+    this.#lease = null
+    holding.delete(this)
+    lease.release()
   }
 
-  /** Hands out the batched bytes without the sink and empties the batch. */
+  /** Set by the idle sweep, cleared by a flush: two sweeps in a row return the buffer. */
+  idle = false
+
+  /** Hands out a copy of the batched bytes without the sink and empties the batch. */
   take(): Uint8Array | null {
-    if (this.#len === 0 || !this.#buf) return null
-    const bytes = this.#buf.subarray(0, this.#len)
-    this.#len = 0
-    this.#buf = null
+    const bytes = this.#lease && this.#len > 0 ? this.#lease.bytes.slice(0, this.#len) : null
+    this.clear()
     return bytes
+  }
+
+  // The batch buffer, borrowed on first use (from the heap when the pool is dry).
+  #borrow(): Uint8Array {
+    if (this.#lease) return this.#lease.bytes
+    this.#lease = this.buffers.acquire(this.capacity) ?? heapBuffers.acquire(this.capacity)!
+    holding.add(this)
+    sweepSoon()
+    return this.#lease.bytes
+  }
+}
+
+/** A batch buffer unused for this long (at most twice this) goes back to the pool. */
+export const IDLE_RETURN_MS = 1000
+
+// Batches holding a buffer, swept by one unref'd timer while there are any.
+const holding = new Set<WriteBatch>()
+let sweeper: ReturnType<typeof setInterval> | null = null
+
+function sweepSoon(): void {
+  if (sweeper) return
+  sweeper = setInterval(sweepIdle, IDLE_RETURN_MS)
+  ;(sweeper as { unref?: () => void }).unref?.()
+}
+
+function sweepIdle(): void {
+  for (const b of holding) {
+    if (b.length > 0) continue
+    if (b.idle) b.clear()
+    else b.idle = true
+  }
+  if (holding.size === 0 && sweeper) {
+    clearInterval(sweeper)
+    sweeper = null
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Socket, TCPSocketListener } from 'bun'
 import { ProtocolError, TcpFramer, WriteQueue, type BufferOwner, type SendResult } from '../protocol/index.ts'
 import { WriteBatch, type BatchSink } from './batch.ts'
+import { heapBuffers, type OutboundBuffers } from './buffers.ts'
 import { protocolErrorNotice } from './protocol-close.ts'
 import {
   CloseCode,
@@ -9,6 +10,9 @@ import {
   type TransportListener,
   type TransportSettings,
 } from './types.ts'
+
+/** Packets in a shared buffer at least this big skip the batch copy. */
+const BY_REFERENCE = 16 * 1024
 
 /** Options of the TCP listener. */
 export interface TcpOptions {
@@ -25,6 +29,8 @@ export class TcpConnection implements Connection, BatchSink {
   readonly queue: WriteQueue
   /** Corks small writes of one event-loop turn into one socket write (null: off). */
   readonly batch: WriteBatch | null
+  /** Where outbound packets too big for the batch are encoded (a pool, or the heap). */
+  readonly buffers: OutboundBuffers
   closed = false
   closeCode: number = CloseCode.normal
   closeReason = ''
@@ -35,7 +41,8 @@ export class TcpConnection implements Connection, BatchSink {
   ) {
     this.framer = new TcpFramer(settings.limits)
     this.queue = new WriteQueue(socket, settings.maxQueuedBytes)
-    this.batch = settings.batching === 'latency' ? null : new WriteBatch(this, settings.batchBytes)
+    this.buffers = settings.buffers ?? heapBuffers
+    this.batch = settings.batching === 'latency' ? null : new WriteBatch(this, settings.batchBytes, this.buffers)
   }
 
   get remoteAddress(): string {
@@ -54,7 +61,9 @@ export class TcpConnection implements Connection, BatchSink {
     if (this.closed) return 'dropped'
     const batch = this.batch
     if (batch) {
-      if (this.queue.bufferedAmount === 0 && batch.add(packet)) return this.#corked()
+      // A big packet in a shared buffer goes out by reference (no copy into the batch).
+      const copy = !(owner && packet.length >= BY_REFERENCE)
+      if (copy && this.queue.bufferedAmount === 0 && batch.add(packet)) return this.#corked()
       // Whatever is still corked was written before this packet: it goes first.
       batch.flush()
     }
@@ -103,9 +112,9 @@ export class TcpConnection implements Connection, BatchSink {
   }
 
   /** BatchSink: the end-of-turn write of corked packets. */
-  flushBatch(bytes: Uint8Array): boolean {
+  flushBatch(bytes: Uint8Array, owner: BufferOwner): boolean {
     if (this.socket.readyState <= 0) return false
-    this.queue.push(bytes)
+    this.queue.push(bytes, owner)
     if (this.queue.overflowed) this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
     else if (this.closed && this.queue.bufferedAmount === 0) this.socket.end()
     return this.queue.bufferedAmount > 0
@@ -193,6 +202,7 @@ export function listenTcp(
         const conn = socket.data
         if (!conn || !live.delete(conn)) return
         conn.closed = true
+        conn.batch?.clear()
         conn.queue.clear()
         handlers.close(conn, conn.closeCode, conn.closeReason)
       },

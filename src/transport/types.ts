@@ -1,4 +1,5 @@
 import type { BufferOwner, Limits, Packet, SendResult } from '../protocol/index.ts'
+import type { OutboundBuffers } from './buffers.ts'
 
 /** Transport names. */
 export type TransportName = 'tcp' | 'ws' | 'quic'
@@ -24,6 +25,8 @@ export interface Connection {
   commitReserved?(n: number): SendResult
   /** Optional: writes a packet as header bytes then payload bytes, in order, without joining them. */
   writeParts?(head: Uint8Array, payload: Uint8Array): SendResult
+  /** Optional: where to encode a packet too big for reserve() (then write(bytes, buffer)). */
+  readonly buffers?: OutboundBuffers
   /** Closes the connection; `code` is a WebSocket close code, `reason` a short text. */
   close(code?: number, reason?: string): void
 }
@@ -56,6 +59,8 @@ export interface TransportSettings {
   batching?: 'throughput' | 'latency'
   /** Largest corked batch in bytes (default 64 KiB). */
   batchBytes?: number
+  /** Pool for outbound batches and big packets (default: heap allocations). */
+  buffers?: OutboundBuffers
 }
 
 /** A listening transport. */

@@ -12,7 +12,8 @@ const EMPTY = new Uint8Array(0)
 /**
  * Encodes a packet and writes it to a connection. When the connection offers space in
  * its outbound batch, the packet is encoded straight into it: no allocation and one
- * copy of the payload (into the batch; the kernel copy is the socket write).
+ * copy of the payload (into the batch; the kernel copy is the socket write). Bigger
+ * packets go into a pooled buffer when the connection has a pool.
  *
  * @example
  * writePacket(conn, PacketType.oneWay, 0, id, 0, 0, routeExt('echo'), payload)
@@ -41,5 +42,14 @@ export function writePacket(
     encodePartsInto(slot.bytes, slot.offset, type, biz, id, flags, compression, ext, payload)
     return conn.commitReserved!(size)
   }
-  return conn.write(encodeParts(type, biz, id, flags, compression, ext, payload))
+  // Too big for the batch (or the socket has a backlog): a pooled buffer of the right
+  // tier, which a write queue keeps by reference until the bytes are written.
+  const lease = conn.buffers?.acquire(size)
+  if (!lease) return conn.write(encodeParts(type, biz, id, flags, compression, ext, payload))
+  try {
+    encodePartsInto(lease.bytes, 0, type, biz, id, flags, compression, ext, payload)
+    return conn.write(lease.bytes.subarray(0, size), lease)
+  } finally {
+    lease.release()
+  }
 }

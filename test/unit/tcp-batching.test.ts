@@ -80,3 +80,90 @@ test('random mix of small, in-place and large writes under partial socket writes
   expect(conn.bufferedAmount).toBe(0)
   expect(Buffer.compare(joined(sock.writes), joined(sent)), `seed ${seed}`).toBe(0)
 })
+
+// A pool that poisons a buffer when its last reference goes: a queue still pointing into
+// a returned buffer would write 0xEE bytes and fail the byte comparison.
+function poisoningPool() {
+  const live = new Map<Uint8Array, number>()
+  let acquired = 0
+  const pool = {
+    live,
+    get acquired() {
+      return acquired
+    },
+    acquire(size: number) {
+      acquired++
+      const bytes = new Uint8Array(size)
+      live.set(bytes, 1)
+      return {
+        bytes,
+        retain() {
+          const n = live.get(bytes)
+          if (!n) throw new Error('retain of a returned buffer')
+          live.set(bytes, n + 1)
+        },
+        release() {
+          const n = live.get(bytes)
+          if (!n) throw new Error('double release')
+          if (n === 1) {
+            live.delete(bytes)
+            bytes.fill(0xee)
+          } else live.set(bytes, n - 1)
+        },
+      }
+    },
+  }
+  return pool
+}
+
+test('pooled batch and big-packet buffers: every byte written before its buffer goes back, each returned once (seeded)', async () => {
+  const { rng, randInt } = await import('../helpers/random.ts')
+  const { writePacket } = await import('../../src/transport/write-packet.ts')
+  const seed = Number(process.env.SEED ?? Date.now() % 1e9)
+  const rand = rng(seed)
+  const pool = poisoningPool()
+  let take = 1 << 30
+  const sock = { ...fakeSocket(), write(b: Uint8Array) {
+    const n = Math.min(take, b.length)
+    sock.writes.push(b.slice(0, n))
+    return n
+  } }
+  const conn = new TcpConnection(sock as never, { ...settings('throughput'), maxQueuedBytes: 1 << 30, buffers: pool })
+  const sent: Uint8Array[] = []
+  for (let i = 0; i < 2000; i++) {
+    take = rand() < 0.3 ? randInt(rand, 3000) : 1 << 30
+    const payload = new Uint8Array(rand() < 0.1 ? 60_000 + randInt(rand, 100_000) : randInt(rand, 300)).fill(i & 0xff)
+    sent.push(encodePacket({ id: i + 1, payload }))
+    writePacket(conn, 0, 0, i + 1, 0, 0, undefined, payload)
+    if (rand() < 0.05) await Promise.resolve()
+    if (rand() < 0.05) conn.onDrain()
+  }
+  take = 1 << 30
+  await Promise.resolve()
+  for (let i = 0; i < 10_000 && conn.bufferedAmount > 0; i++) conn.onDrain()
+  expect(Buffer.compare(joined(sock.writes), joined(sent)), `seed ${seed}`).toBe(0)
+  expect(pool.acquired).toBeGreaterThan(1)
+  // Only the batch's own buffer is still out (kept for the next turn), then none.
+  expect(pool.live.size).toBeLessThanOrEqual(1)
+  conn.batch!.clear()
+  expect(pool.live.size).toBe(0)
+})
+
+test('an idle connection gives its batch buffer back within two sweep intervals', async () => {
+  const { IDLE_RETURN_MS } = await import('../../src/transport/batch.ts')
+  const pool = poisoningPool()
+  const sock = fakeSocket()
+  const conn = new TcpConnection(sock as never, { ...settings('throughput'), buffers: pool })
+  conn.write(packets[0]!)
+  await Promise.resolve()
+  expect(sock.writes).toHaveLength(1)
+  expect(pool.live.size).toBe(1)
+  await Bun.sleep(IDLE_RETURN_MS * 2 + 200)
+  expect(pool.live.size).toBe(0)
+  // And borrows a fresh one when it gets busy again.
+  conn.write(packets[1]!)
+  await Promise.resolve()
+  expect(joined(sock.writes)).toEqual(joined([packets[0]!, packets[1]!]))
+  conn.batch!.clear()
+  expect(pool.live.size).toBe(0)
+})
