@@ -9,6 +9,7 @@ import {
   ProtocolError,
   routeName,
   jsonCodec,
+  claimLease,
   type Packet,
 } from '../protocol/index.ts'
 import { writePacket } from '../transport/index.ts'
@@ -53,15 +54,25 @@ export function dispatchPacket(rt: Runtime, session: Session, packet: Packet): v
   for (const hook of rt.state.onMessage) if (hook({ session, packet }) === false) return
   const name = routeName(packet.ext, packet.flags)
   const route = name !== undefined ? rt.state.routes.get(name) : rt.state.byBiz.get(packet.biz)
+  // A packet collected into a lent receive buffer goes back once the handler is done,
+  // when the route does not hand the bytes themselves to user code (see RouteEntry.lends).
+  const lease = route?.lends ? claimLease(packet.payload) : null
+  let settled = true
   try {
     if (!route) return handleUnrouted(rt, session, packet, name)
     const body = decodeBody(rt, route.codec, packet)
     const out = route.body
       ? then(validate(route.body, body, ErrorCode.validation), (valid) => runHandler(rt, session, packet, route, valid))
       : runHandler(rt, session, packet, route, body)
-    if (out instanceof Promise) track(rt, session, packet, out.catch((err) => fail(rt, session, packet, err, route.name)))
+    if (out instanceof Promise) {
+      settled = false
+      const done = out.catch((err) => fail(rt, session, packet, err, route.name))
+      track(rt, session, packet, lease ? done.finally(() => lease.release()) : done)
+    }
   } catch (err) {
     fail(rt, session, packet, err, route?.name ?? name)
+  } finally {
+    if (settled) lease?.release()
   }
 }
 

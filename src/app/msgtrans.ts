@@ -366,6 +366,7 @@ export class Msgtrans<
       compression: opts.compression,
       handler,
       beforeHandle: [],
+      lends: opts.codec === undefined || opts.codec === 'json' || opts.borrow === true,
     })
     return this
   }

@@ -13,6 +13,11 @@ export interface RouteEntry {
   compression: 'zlib' | 'zstd' | undefined
   handler: (ctx: any) => unknown
   beforeHandle: Array<(ctx: any) => unknown>
+  /**
+   * The packet's bytes may be reused once the handler is done: JSON bodies are copies,
+   * and raw routes opt in with `borrow: true`.
+   */
+  lends: boolean
 }
 
 /** Declared server→client push. */

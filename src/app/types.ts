@@ -25,6 +25,19 @@ export interface RouteOptions<B = unknown, R = unknown> {
   codec?: CodecOption
   /** Compression applied to responses of this route. */
   compression?: 'zlib' | 'zstd'
+  /**
+   * Raw routes: the body is *lent* for the handler's duration (until its promise
+   * settles) instead of owned, so big packets that span socket reads are collected
+   * into reused buffers instead of a fresh allocation each. After the handler the view
+   * is detached (length 0, never another packet's bytes): `body.slice()` to keep it.
+   * Sending it (session.send, publish, return) during the handler is safe.
+   *
+   * @example
+   * app.message('blob', { codec: 'raw', borrow: true }, ({ body, session }) => {
+   *   session.send('blob', body) // copied or queued by reference before the lease ends
+   * })
+   */
+  borrow?: boolean
 }
 
 /** Options of a declared server→client push. */

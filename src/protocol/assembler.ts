@@ -1,12 +1,18 @@
 import { allocUninit } from './alloc.ts'
 import { HEADER_SIZE } from './constants.ts'
 import type { Header } from './header.ts'
+import { lendDuring, lendReceiveBuffer, type ReceiveLease } from './lease.ts'
 import { packetFromHeader, type Packet } from './packet.ts'
+
+/** Packets at least this big are collected into lent, reusable receive buffers. */
+export const LEND_MIN_BYTES = 4096
 
 /**
  * Collects one packet that spans stream chunks into a buffer of its exact size (the
  * one copy such a packet costs). Used by the TCP and QUIC framers; the header must have
  * passed the limits before start(), so nothing is allocated for a refused packet.
+ * Packets of LEND_MIN_BYTES and more go into reusable receive buffers that are lent to
+ * the packet's handler (see lease.ts); smaller ones get a fresh buffer.
  *
  * @example
  * asm.start(header, firstBytes)
@@ -16,6 +22,7 @@ export class PacketAssembler {
   #header: Header | null = null
   #body: Uint8Array | null = null
   #fill = 0
+  #lease: ReceiveLease | null = null
 
   /** True while a packet is being collected. */
   get active(): boolean {
@@ -29,7 +36,9 @@ export class PacketAssembler {
 
   /** Begins a packet described by `h` with the bytes already received (header first). */
   start(h: Header, first: Uint8Array): void {
-    const body = allocUninit(HEADER_SIZE + h.extLen + h.payloadLen)
+    const total = HEADER_SIZE + h.extLen + h.payloadLen
+    this.#lease = total >= LEND_MIN_BYTES ? lendReceiveBuffer(total) : null
+    const body = this.#lease ? this.#lease.bytes : allocUninit(total)
     const head = first.length > body.length ? first.subarray(0, body.length) : first
     body.set(head, 0)
     this.#header = h
@@ -48,10 +57,14 @@ export class PacketAssembler {
     this.#fill += take
     if (this.#fill === body.length) {
       const h = this.#header!
+      const lease = this.#lease
       this.#body = null
       this.#header = null
+      this.#lease = null
       this.#fill = 0
-      onPacket(packetFromHeader(body, 0, h))
+      const packet = packetFromHeader(body, 0, h)
+      if (lease) lendDuring(lease, () => onPacket(packet))
+      else onPacket(packet)
     }
     return take
   }

@@ -94,7 +94,7 @@ export class TcpConnection implements Connection, BatchSink {
   }
 
   /** Writes a big packet as header + payload without joining them (no payload copy). */
-  writeParts(head: Uint8Array, payload: Uint8Array): SendResult {
+  writeParts(head: Uint8Array, payload: Uint8Array, owner?: BufferOwner): SendResult {
     if (this.closed) return 'dropped'
     if (this.queue.bufferedAmount + head.length + payload.length > this.queue.maxBytes) {
       this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
@@ -106,7 +106,7 @@ export class TcpConnection implements Connection, BatchSink {
       this.batch?.flush()
       this.queue.push(head)
     }
-    const result = this.queue.push(payload)
+    const result = this.queue.push(payload, owner)
     if (this.queue.overflowed) this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
     return result
   }

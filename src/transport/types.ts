@@ -23,8 +23,11 @@ export interface Connection {
   reserve?(n: number): { bytes: Uint8Array; offset: number } | null
   /** Completes reserve(). */
   commitReserved?(n: number): SendResult
-  /** Optional: writes a packet as header bytes then payload bytes, in order, without joining them. */
-  writeParts?(head: Uint8Array, payload: Uint8Array): SendResult
+  /**
+   * Optional: writes a packet as header bytes then payload bytes, in order, without
+   * joining them. A transport that keeps the payload past this call retains `owner`.
+   */
+  writeParts?(head: Uint8Array, payload: Uint8Array, owner?: BufferOwner): SendResult
   /** Optional: where to encode a packet too big for reserve() (then write(bytes, buffer)). */
   readonly buffers?: OutboundBuffers
   /** Closes the connection; `code` is a WebSocket close code, `reason` a short text. */

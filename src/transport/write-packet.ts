@@ -1,4 +1,4 @@
-import { encodeParts, encodePartsInto, HEADER_SIZE, writeFields, type SendResult } from '../protocol/index.ts'
+import { encodeParts, encodePartsInto, HEADER_SIZE, leaseOf, writeFields, type SendResult } from '../protocol/index.ts'
 
 import type { Connection } from './types.ts'
 
@@ -35,7 +35,8 @@ export function writePacket(
     // Checks the fields and writes the ext header; then the real payload length.
     encodePartsInto(head, 0, type, biz, id, flags, compression, ext, EMPTY)
     writeFields(head, 0, type, compression, biz, id, ext?.length ?? 0, payload.length, flags)
-    return conn.writeParts(head, payload)
+    // A lent receive buffer (a borrowed body echoed back) stays alive while queued.
+    return conn.writeParts(head, payload, leaseOf(payload))
   }
   const slot = conn.reserve?.(size)
   if (slot) {

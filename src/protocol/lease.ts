@@ -1,0 +1,160 @@
+import { allocUninit } from './alloc.ts'
+import type { BufferOwner } from './write-queue.ts'
+
+/**
+ * Receive buffers for packets that span stream chunks, reused instead of allocated per
+ * packet. A packet's buffer is *lent*: the framer offers it to whoever handles the
+ * packet, and only a handler that claims it (see claimLease) promises to release it
+ * when done. Unclaimed buffers are simply left to the GC, so a path that does not know
+ * the lifetime of the bytes stays safe.
+ *
+ * When the last reference goes, the buffer's memory moves into a fresh ArrayBuffer
+ * (`ArrayBuffer#transfer`) and the old one is detached: a view someone kept past the
+ * handler reads as empty, never as another packet's bytes.
+ */
+
+/** Smallest and largest pooled receive buffer; other sizes are allocated per packet. */
+const MIN_CLASS = 12 // 4 KiB
+const MAX_CLASS = 24 // 16 MiB
+/** Bytes the free lists may keep in total (per thread). */
+export const RECEIVE_POOL_BYTES = 64 * 1024 * 1024
+
+const free: ArrayBuffer[][] = []
+for (let c = 0; c <= MAX_CLASS; c++) free.push([])
+let pooledBytes = 0
+
+function sizeClass(n: number): number {
+  return Math.max(MIN_CLASS, 32 - Math.clz32(n - 1))
+}
+
+/** Per-thread counters of the receive pool (for tests and stats). */
+export const receivePoolStats = { lent: 0, reused: 0, returned: 0, abandoned: 0 }
+
+/** Bytes currently kept in the receive pool's free lists. */
+export function receivePoolBytes(): number {
+  return pooledBytes
+}
+
+/**
+ * One lent receive buffer. Refcounted like a pooled send buffer, so a write queue that
+ * keeps a view of the payload (a big echo written by reference) holds it too.
+ */
+export class ReceiveLease implements BufferOwner {
+  #refs = 0
+  #claimed = false
+  #bytes: Uint8Array
+
+  constructor(bytes: Uint8Array) {
+    this.#bytes = bytes
+  }
+
+  /** The packet's bytes (header, ext, payload). */
+  get bytes(): Uint8Array {
+    return this.#bytes
+  }
+
+  retain(): void {
+    this.#refs++
+  }
+
+  release(): void {
+    if (--this.#refs === 0) this.#reclaim()
+  }
+
+  #reclaim(): void {
+    const buffer = this.#bytes.buffer as ArrayBuffer
+    owners.delete(buffer)
+    if (buffer.byteLength < 1 << MIN_CLASS || buffer.byteLength > 1 << MAX_CLASS) return
+    if (pooledBytes + buffer.byteLength > RECEIVE_POOL_BYTES) return
+    const fresh = buffer.transfer() // detaches every view of the packet
+    free[sizeClass(fresh.byteLength)]!.push(fresh)
+    pooledBytes += fresh.byteLength
+    receivePoolStats.returned++
+  }
+
+  /** Called by the lender after the handler ran: was it claimed? If not, forget it. */
+  settleLend(): void {
+    if (!this.#claimed) {
+      owners.delete(this.#bytes.buffer as ArrayBuffer)
+      receivePoolStats.abandoned++
+    }
+  }
+
+  /** Marks the lease taken by a handler (one reference, released by it). */
+  claim(): this {
+    this.#claimed = true
+    this.#refs++
+    return this
+  }
+}
+
+// Which lease a view belongs to (by its ArrayBuffer), for writes that keep views.
+const owners = new WeakMap<ArrayBuffer, ReceiveLease>()
+
+/**
+ * A receive buffer of exactly `n` bytes for a packet that spans chunks: reused from the
+ * pool when one of its size class is free.
+ *
+ * @example
+ * const lease = lendReceiveBuffer(total)
+ * lease.bytes.set(firstChunkBytes)
+ */
+export function lendReceiveBuffer(n: number): ReceiveLease {
+  receivePoolStats.lent++
+  const c = sizeClass(n)
+  let buffer = c <= MAX_CLASS ? free[c]!.pop() : undefined
+  if (buffer) {
+    pooledBytes -= buffer.byteLength
+    receivePoolStats.reused++
+  } else {
+    buffer = c <= MAX_CLASS ? (allocUninit(1 << c).buffer as ArrayBuffer) : (allocUninit(n).buffer as ArrayBuffer)
+  }
+  const lease = new ReceiveLease(new Uint8Array(buffer, 0, n))
+  owners.set(buffer, lease)
+  return lease
+}
+
+/**
+ * The lease a view of received bytes belongs to, if any: a write that keeps the view
+ * past this call retains it.
+ *
+ * @example
+ * conn.writeParts(head, payload, leaseOf(payload))
+ */
+export function leaseOf(view: Uint8Array): ReceiveLease | undefined {
+  return owners.get(view.buffer as ArrayBuffer)
+}
+
+let offered: ReceiveLease | null = null
+
+/**
+ * Runs `deliver` with `lease` on offer: a handler that knows when it is done with the
+ * packet calls claimLease() during `deliver` and releases the lease afterwards.
+ */
+export function lendDuring(lease: ReceiveLease, deliver: () => void): void {
+  const outer = offered
+  offered = lease
+  try {
+    deliver()
+  } finally {
+    offered = outer
+    lease.settleLend()
+  }
+}
+
+/**
+ * Takes the lease of `payload`'s bytes if they are on offer right now (the packet being
+ * delivered was collected into a lent buffer), else null: a view of a socket chunk or a
+ * copy needs no release. The caller must release() the lease once nothing reads the
+ * packet's views any more.
+ *
+ * @example
+ * const lease = claimLease(packet.payload)
+ * try { handle(packet) } finally { lease?.release() }
+ */
+export function claimLease(payload: Uint8Array): ReceiveLease | null {
+  const lease = offered
+  if (!lease || payload.buffer !== lease.bytes.buffer) return null
+  offered = null
+  return lease.claim()
+}
