@@ -83,6 +83,33 @@ export class SharedSessionTable implements SessionTable {
     return true
   }
 
+  removeOwner(owner: number): number {
+    const w = this.#words
+    const word = owner + 1
+    let removed = 0
+    for (let index = 0; index < this.#slots; index++) {
+      const base = HEADER + index * WORDS
+      // The CAS on the owner word is what removes: exactly one remover wins a session.
+      if (Atomics.load(w, base + 1) !== word) continue
+      if (Atomics.compareExchange(w, base + 1, word, 0) !== word) continue
+      Atomics.sub(w, 0, 1)
+      removed++
+    }
+    return removed
+  }
+
+  ownedBy(owner: number): number[] {
+    const w = this.#words
+    const out: number[] = []
+    for (let index = 0; index < this.#slots; index++) {
+      const base = HEADER + index * WORDS
+      const gen = Atomics.load(w, base)
+      if (Atomics.load(w, base + 1) !== owner + 1 || Atomics.load(w, base) !== gen) continue
+      out.push(gen * INDEX_SPAN + index)
+    }
+    return out
+  }
+
   recordIo(handle: number): boolean {
     return this.#base(handle) >= 0
   }

@@ -26,6 +26,8 @@ export const symbols = {
   msgtrans_session_lookup: { args: [ptr, u64, ptr], returns: i32 },
   msgtrans_session_owner: { args: [ptr, u64], returns: i32 },
   msgtrans_session_remove: { args: [ptr, u64], returns: i32 },
+  msgtrans_session_remove_owner: { args: [ptr, u32], returns: i32 },
+  msgtrans_session_list_owner: { args: [ptr, u32, ptr, u32], returns: i32 },
   msgtrans_session_count: { args: [ptr], returns: u32 },
   msgtrans_session_capacity: { args: [ptr], returns: u32 },
   msgtrans_session_record_io: { args: [ptr, u64, u32, u32], returns: i32 },

@@ -84,6 +84,22 @@ export interface SessionTable {
   owner(handle: number): number
   /** Removes a live session; false when the handle is unknown or stale. */
   remove(handle: number): boolean
+  /**
+   * Removes every live session whose owner is `owner` (a worker that died) and returns
+   * how many. Safe beside other workers' inserts and removes; a removed handle stays
+   * dead, exactly as after `remove`.
+   *
+   * @example
+   * table.removeOwner(3) // 12: worker 3's sessions are gone, nobody routes to them
+   */
+  removeOwner(owner: number): number
+  /**
+   * Handles of `owner`'s live sessions (a snapshot; scans the table).
+   *
+   * @example
+   * table.ownedBy(0) // [67108864, 67108865]
+   */
+  ownedBy(owner: number): number[]
   /** Counts one message of `bytes` received (inbound) or sent; false if not live. */
   recordIo(handle: number, inbound: boolean, bytes: number): boolean
   /** Traffic counters of a live session, or null. */

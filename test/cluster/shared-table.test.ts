@@ -22,6 +22,14 @@ test('SharedSessionTable matches a reference model (seeded random ops)', () => {
         expect(t.remove(h)).toBe(true)
         model.delete(h)
         dead.push(h)
+      } else if (op === 2 && rand(10) === 0 && model.size > 0) {
+        // Sweep one owner (a worker that died).
+        const owner = [...model.values()][rand(model.size)]!.owner
+        const doomed = [...model].filter(([, info]) => info.owner === owner).map(([h]) => h)
+        expect(t.ownedBy(owner).sort()).toEqual([...doomed].sort())
+        expect(t.removeOwner(owner)).toBe(doomed.length)
+        for (const h of doomed) model.delete(h)
+        dead.push(...doomed)
       } else if (dead.length > 0) {
         const h = dead[rand(dead.length)]!
         expect(t.lookup(h)).toBeNull()

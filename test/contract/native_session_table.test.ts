@@ -105,6 +105,30 @@ export function runSessionTableContract(name: string, make: Factory): void {
       t.close()
     })
 
+    test('removeOwner sweeps exactly one owner; its handles stay dead, slots come back', () => {
+      const t = make({ initialCapacity: 4, maxCapacity: 3000 })
+      const mine = Array.from({ length: 1000 }, (_, i) => t.insert({ owner: i % 3, transport: 0, tag: i }))
+      const doomed = mine.filter((_, i) => i % 3 === 2)
+      expect(t.ownedBy(2).sort((a, b) => a - b)).toEqual([...doomed].sort((a, b) => a - b))
+      expect(t.removeOwner(2)).toBe(doomed.length)
+      expect(t.removeOwner(2)).toBe(0)
+      expect(t.size).toBe(1000 - doomed.length)
+      expect(t.ownedBy(2)).toEqual([])
+      for (const h of doomed) {
+        expect(t.lookup(h)).toBeNull()
+        expect(t.remove(h)).toBe(false)
+      }
+      mine.forEach((h, i) => i % 3 !== 2 && expect(t.lookup(h)?.tag).toBe(i))
+      // The swept slots are reused with the next generation, like after remove().
+      const again = doomed.map(() => t.insert({ owner: 2, transport: 0, tag: 0 }))
+      const slotsOf = (hs: number[]) => new Set(hs.map((h) => h % 2 ** 26))
+      expect(slotsOf(again)).toEqual(slotsOf(doomed))
+      for (const h of again) expect(Math.floor(h / 2 ** 26)).toBe(2)
+      expect(t.ownedBy(0).length).toBe(334)
+      expect(t.ownedBy(0xffffffff)).toEqual([])
+      t.close()
+    })
+
     test('rejects bad config and use after close', () => {
       expect(() => make({ initialCapacity: 10, maxCapacity: 5 })).toThrow(NativeError)
       const t = make()

@@ -95,6 +95,26 @@ export fn msgtrans_session_remove(table: ?*SessionTable, handle: u64) i32 {
     return status.code(t.remove(handle));
 }
 
+/// Removes every live session whose owner is `owner` (a worker that died); returns how
+/// many. Lock-free, safe beside other threads' inserts, lookups and removes.
+export fn msgtrans_session_remove_owner(table: ?*SessionTable, owner: u32) i32 {
+    const t = table orelse return invalid;
+    return @intCast(t.removeOwner(owner));
+}
+
+/// Writes up to `max` handles of `owner`'s live sessions; returns how many it has.
+export fn msgtrans_session_list_owner(
+    table: ?*SessionTable,
+    owner: u32,
+    out: ?[*]u64,
+    max: u32,
+) i32 {
+    const t = table orelse return invalid;
+    if (out == null and max > 0) return invalid;
+    const dest: []u64 = if (out) |o| o[0..max] else &.{};
+    return @intCast(t.listOwner(owner, dest));
+}
+
 export fn msgtrans_session_count(table: ?*SessionTable) u32 {
     const t = table orelse return 0;
     return t.count();

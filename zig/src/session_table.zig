@@ -302,17 +302,71 @@ pub const SessionTable = struct {
     /// Removes a live session; exactly one of several concurrent removers succeeds.
     pub fn remove(self: *SessionTable, handle: Handle) Error!void {
         const slot, const expected = try self.liveSlot(handle);
-        const freed = expected - 1;
-        if (@cmpxchgStrong(u32, &slot.version, expected, freed, .acq_rel, .monotonic)) |_| {
+        if (!self.free(slot, (decode(handle) catch unreachable).index, expected)) {
             return error.Stale;
         }
+    }
+
+    /// Ends the session of `slot` (at `index`) whose live version is `expected`: false
+    /// when another remover got there first. Every removal goes through here, so a slot's
+    /// generation advances the same way however its session was removed.
+    fn free(self: *SessionTable, slot: *Slot, index: u32, expected: u32) bool {
+        assert(expected & 1 == 1);
+        const freed = expected - 1;
+        if (@cmpxchgStrong(u32, &slot.version, expected, freed, .acq_rel, .monotonic)) |_| {
+            return false;
+        }
         _ = @atomicRmw(u32, &self.live[myStripe()].value, .Sub, 1, .monotonic);
-        const d = decode(handle) catch unreachable;
-        if (d.generation == max_generation) {
+        if (expected / 2 == max_generation) {
             _ = @atomicRmw(u32, &self.retired, .Add, 1, .monotonic);
         } else {
-            self.pushFree(d.index);
+            self.pushFree(index);
         }
+        return true;
+    }
+
+    /// Slots that may hold a session: every index below the bump cursor.
+    fn usedSlots(self: *const SessionTable) u32 {
+        return @min(@atomicLoad(u32, &self.next_index, .acquire), self.config.max_capacity);
+    }
+
+    /// Removes every live session whose owner is `owner` (e.g. a worker that died) and
+    /// returns how many. Lock-free like `remove`, and safe beside inserts, lookups and
+    /// removes on other threads: a session is removed by exactly one of the racing
+    /// removers, and only while its version is the one whose owner was read (versions
+    /// only grow, so the CAS cannot succeed on a slot reused meanwhile). A session of
+    /// `owner` inserted while the sweep runs may be missed; sweep a dead owner.
+    pub fn removeOwner(self: *SessionTable, owner: u32) u32 {
+        const end = self.usedSlots();
+        var removed: u32 = 0;
+        var index: u32 = 0;
+        while (index < end) : (index += 1) {
+            const slot = self.slotPtr(index) orelse continue;
+            const version = @atomicLoad(u32, &slot.version, .acquire);
+            if (version & 1 == 0) continue;
+            if (@atomicLoad(u32, &slot.owner, .acquire) != owner) continue;
+            if (self.free(slot, index, version)) removed += 1;
+        }
+        return removed;
+    }
+
+    /// Handles of the live sessions of `owner`: writes the first `out.len` of them and
+    /// returns how many there are (a snapshot: sessions may come and go meanwhile).
+    pub fn listOwner(self: *const SessionTable, owner: u32, out: []Handle) u32 {
+        const end = self.usedSlots();
+        var found: u32 = 0;
+        var index: u32 = 0;
+        while (index < end) : (index += 1) {
+            const slot = self.slotPtr(index) orelse continue;
+            const version = @atomicLoad(u32, &slot.version, .acquire);
+            if (version & 1 == 0) continue;
+            const slot_owner = @atomicLoad(u32, &slot.owner, .acquire);
+            if (@atomicLoad(u32, &slot.version, .acquire) != version) continue;
+            if (slot_owner != owner) continue;
+            if (found < out.len) out[found] = encode(index, version / 2);
+            found += 1;
+        }
+        return found;
     }
 
     /// Counts one message of `bytes` in (inbound) or out. A count racing with a remove

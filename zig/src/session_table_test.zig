@@ -43,6 +43,22 @@ fn modelRun(seed: u64, ops: u32) !void {
                 _ = live.swapRemove(h);
                 try dead.append(gpa, h);
             }
+        } else if (roll < 77 and live.count() > 0) {
+            // Sweep one owner (a dead worker): exactly its live sessions go.
+            const owner = live.values()[random.uintLessThan(usize, live.count())].owner;
+            var doomed: std.ArrayList(st.Handle) = .empty;
+            defer doomed.deinit(gpa);
+            for (live.keys(), live.values()) |h, info| {
+                if (info.owner == owner) try doomed.append(gpa, h);
+            }
+            var listed: [3000]st.Handle = undefined;
+            const n = table.listOwner(owner, &listed);
+            try std.testing.expectEqual(doomed.items.len, n);
+            for (listed[0..n]) |h| try std.testing.expectEqual(owner, live.get(h).?.owner);
+            const swept = table.removeOwner(owner);
+            try std.testing.expectEqual(@as(u32, @intCast(doomed.items.len)), swept);
+            for (doomed.items) |h| _ = live.swapRemove(h);
+            try dead.appendSlice(gpa, doomed.items);
         } else if (dead.items.len > 0) {
             const h = dead.items[random.uintLessThan(usize, dead.items.len)];
             try std.testing.expectError(error.Stale, table.lookup(h));

@@ -5,6 +5,7 @@ test {
     _ = @import("registry.zig");
     _ = @import("session_table.zig");
     _ = @import("session_table_test.zig");
+    _ = @import("session_table_owner_test.zig");
     _ = @import("buffer_pool.zig");
     _ = @import("buffer_pool_test.zig");
     _ = @import("numa.zig");

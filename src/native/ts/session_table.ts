@@ -117,6 +117,25 @@ export class TsSessionTable implements SessionTable {
     return true
   }
 
+  removeOwner(owner: number): number {
+    let removed = 0
+    for (const handle of this.ownedBy(owner)) if (this.remove(handle)) removed++
+    return removed
+  }
+
+  ownedBy(owner: number): number[] {
+    this.#check()
+    const s = this.#slots
+    const out: number[] = []
+    for (let index = 0; index < this.#next; index++) {
+      const version = s[index * FIELDS]!
+      if (version & 1 && s[index * FIELDS + 1] === owner >>> 0) {
+        out.push((version >>> 1) * INDEX_SPAN + index)
+      }
+    }
+    return out
+  }
+
   recordIo(handle: number, inbound: boolean, bytes: number): boolean {
     const index = this.#liveIndex(handle)
     if (index < 0) return false

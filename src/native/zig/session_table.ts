@@ -96,6 +96,22 @@ export class ZigSessionTable implements SessionTable {
     return code === Status.ok || (notLive(code, 'session remove') ?? false)
   }
 
+  removeOwner(owner: number): number {
+    const n = this.#lib.msgtrans_session_remove_owner(this.#ptr(), owner >>> 0)
+    if (n < 0) throw new NativeError(n, 'session removeOwner')
+    return n
+  }
+
+  ownedBy(owner: number): number[] {
+    // Sized from the live count; a second call when sessions arrived in between.
+    for (let room = Math.max(16, this.size + 16); ; room *= 2) {
+      const out = new BigUint64Array(room)
+      const n = this.#lib.msgtrans_session_list_owner(this.#ptr(), owner >>> 0, out, room)
+      if (n < 0) throw new NativeError(n, 'session ownedBy')
+      if (n <= room) return Array.from(out.subarray(0, n), Number)
+    }
+  }
+
   recordIo(handle: number, inbound: boolean, bytes: number): boolean {
     const t = this.#ptr()
     const code = this.#lib.msgtrans_session_record_io(t, handle, inbound ? 1 : 0, bytes)
