@@ -60,6 +60,9 @@ export interface BufferTierStats {
   hitRate: number
 }
 
+/** Holder ids are 0..MAX_HOLDERS-1 (one per cluster worker slot); -1 = not accounted. */
+export const MAX_HOLDERS = 256
+
 /**
  * Refcounted, 64-byte-aligned buffers in four size tiers.
  *
@@ -82,6 +85,30 @@ export interface BufferPool {
   stats(): BufferTierStats[]
   /** Unmaps idle slabs above each tier's low-water mark; returns how many. */
   shrink(): number
+  /**
+   * From now on this thread's acquire/retain/release count for holder `id` (0..255;
+   * -1 stops), so `releaseHolder(id)` can give back what it held if the thread dies.
+   * One holder per thread; the Zig pool accounts one pool per thread.
+   *
+   * @example
+   * pool.setHolder(workerIndex()) // once, when a cluster worker starts
+   */
+  setHolder(id: number): void
+  /**
+   * Drops every reference holder `id` still has and returns how many; buffers nobody
+   * else references go back to the pool. Only once that holder's thread has stopped.
+   *
+   * @example
+   * worker.on('exit', () => pool.releaseHolder(index)) // in the primary
+   */
+  releaseHolder(id: number): number
+  /**
+   * References holder `id` holds right now.
+   *
+   * @example
+   * pool.heldBy(0) // 3: two batch buffers and one publish still queued on a socket
+   */
+  heldBy(id: number): number
   close(): void
 }
 

@@ -32,6 +32,15 @@ export const DEFAULT_QUEUE_CAPACITY = 4096
  * while (!queue.prepareSleep())
  */
 export interface WorkerQueue {
+  /**
+   * Declares `buffer` to be a ref of `pool` in every message: a push hands the
+   * reference from the pusher's holder to the queue, a drain to the drainer's holder
+   * (see BufferPool.setHolder). Binding the same pool again is a no-op; another throws.
+   *
+   * @example
+   * core.queue(peer).carryRefs(core.buffers)
+   */
+  carryRefs(pool: import('./buffer_types.ts').BufferPool): void
   push(handle: number, buffer: number, len: number, flags: number): PushResult
   /** Calls `sink` for up to `max` queued messages in order; returns how many. */
   drain(sink: MessageSink, max?: number): number

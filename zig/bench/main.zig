@@ -17,12 +17,15 @@ pub const PoolRow = struct { name: []const u8, ns_per_op: f64 };
 pub const Report = struct {
     tiny: bool,
     table: [6]Row,
-    pool: [3]PoolRow,
+    pool: [4]PoolRow,
 };
 
-fn poolNs(size: u32, ops: u64) !f64 {
+/// acquire+release of `size`; `holder` accounts the thread as a holder (a cluster worker).
+fn poolNs(size: u32, ops: u64, holder: bool) !f64 {
     var pool = try core.buffer_pool.BufferPool.init(std.heap.page_allocator, .{});
     defer pool.deinit();
+    if (holder) try pool.setHolder(0);
+    defer pool.setHolder(core.buffer_holders.no_holder) catch unreachable;
     var timer = try std.time.Timer.start();
     var i: u64 = 0;
     while (i < ops) : (i += 1) {
@@ -59,14 +62,16 @@ pub fn run(tiny: bool) !Report {
             r += 1;
         }
     }
-    const sizes = [_]u32{ 1024, 64 << 10, 1 << 20 };
+    const sizes = [_]u32{ 1024, 64 << 10, 1 << 20, 1024 };
     const names = [_][]const u8{
         "acquire+release 1 KiB",
         "acquire+release 64 KiB",
         "acquire+release 1 MiB",
+        "acquire+release 1 KiB, thread is a holder",
     };
     for (sizes, names, 0..) |size, name, i| {
-        report.pool[i] = .{ .name = name, .ns_per_op = try poolNs(size, ops) };
+        const ns = try poolNs(size, ops, i == 3);
+        report.pool[i] = .{ .name = name, .ns_per_op = ns };
     }
     return report;
 }

@@ -14,6 +14,7 @@
 const std = @import("std");
 const status = @import("status.zig");
 const numa = @import("numa.zig");
+const holders = @import("buffer_holders.zig");
 const Error = status.Error;
 const assert = std.debug.assert;
 
@@ -130,11 +131,21 @@ pub const BufferPool = struct {
     generations: [tier_count][max_slabs]u32 = std.mem.zeroes([tier_count][max_slabs]u32),
     retired_meta: std.ArrayList([]Meta) = .empty,
     retired_mutex: std.Thread.Mutex = .{},
+    /// Process-unique id, so a thread's holder (a threadlocal) names this pool only.
+    serial: u64,
+    /// Per-holder ledgers (buffer_holders.zig), created by the holder's `setHolder`.
+    ledgers: [holders.max_holders]?*holders.Ledger = @splat(null),
+    holders_mutex: std.Thread.Mutex = .{},
 
     /// Maps the `initial` buffers of every tier (the prewarm).
     pub fn init(allocator: std.mem.Allocator, config: Config) Error!BufferPool {
         try config.validate();
-        var pool: BufferPool = .{ .allocator = allocator, .config = config, .tiers = undefined };
+        var pool: BufferPool = .{
+            .allocator = allocator,
+            .config = config,
+            .tiers = undefined,
+            .serial = holders.newSerial(),
+        };
         for (&pool.tiers, 0..) |*tier, t| {
             tier.* = .{ .size = tier_sizes[t], .config = config.tiers[t] };
         }
@@ -158,6 +169,7 @@ pub const BufferPool = struct {
         }
         for (self.retired_meta.items) |meta| self.allocator.free(meta);
         self.retired_meta.deinit(self.allocator);
+        holders.deinitAll(self);
     }
 
     pub fn slabBytes(tier: *const Tier, slab: *const Slab) []align(std.heap.page_size_min) u8 {
@@ -273,6 +285,10 @@ pub const BufferPool = struct {
         if (hit) _ = @atomicRmw(u64, &tier.hits, .Add, 1, .monotonic);
         const used = @atomicRmw(u64, &tier.in_use, .Add, 1, .monotonic) + 1;
         _ = @atomicRmw(u64, &tier.high_water, .Max, used, .monotonic);
+        holders.credit(self, ref) catch |err| {
+            _ = self.drop(ref) catch unreachable;
+            return err;
+        };
         return ref;
     }
 
@@ -292,13 +308,25 @@ pub const BufferPool = struct {
         while (true) {
             if (refs == 0) return error.Stale;
             refs = @cmpxchgWeak(u32, &meta.refs, refs, refs + 1, .monotonic, .monotonic) orelse
-                return refs + 1;
+                break;
         }
+        holders.credit(self, ref) catch |err| {
+            _ = self.drop(ref) catch unreachable;
+            return err;
+        };
+        return refs + 1;
     }
 
     /// Drops one owner; the last one returns the buffer to its tier. Releasing a free
     /// buffer is reported as Stale (a double free), never applied.
     pub fn release(self: *BufferPool, ref: Ref) Error!u32 {
+        const left = try self.drop(ref);
+        holders.debit(self, ref);
+        return left;
+    }
+
+    /// `release` without holder accounting (the ledger code itself, and rollbacks).
+    pub fn drop(self: *BufferPool, ref: Ref) Error!u32 {
         const meta = try self.validRef(ref);
         var refs = @atomicLoad(u32, &meta.refs, .monotonic);
         while (true) {
@@ -356,4 +384,7 @@ pub const BufferPool = struct {
     }
 
     pub const shrink = @import("buffer_shrink.zig").shrink;
+    pub const setHolder = holders.setHolder;
+    pub const releaseHolder = holders.releaseHolder;
+    pub const heldBy = holders.heldBy;
 };

@@ -184,6 +184,28 @@ export fn msgtrans_buffer_release(pool: ?*BufferPool, ref: u32) i32 {
     return value(p.release(ref));
 }
 
+/// The calling thread's references in `pool` count for holder `id` (0..255) from now
+/// on; `id` 0xffffffff stops that. One pool per thread is accounted.
+export fn msgtrans_buffer_set_holder(pool: ?*BufferPool, id: u32) i32 {
+    const p = pool orelse return invalid;
+    return status.code(p.setHolder(id));
+}
+
+/// Drops every reference holder `id` still has (after its thread stopped); returns how
+/// many references were dropped.
+export fn msgtrans_buffer_release_holder(pool: ?*BufferPool, id: u32) i32 {
+    const p = pool orelse return invalid;
+    const dropped = p.releaseHolder(id) catch |err| return status.code(err);
+    return @intCast(@min(dropped, std.math.maxInt(i32)));
+}
+
+/// References holder `id` holds now.
+export fn msgtrans_buffer_holder_refs(pool: ?*BufferPool, id: u32) i32 {
+    const p = pool orelse return invalid;
+    const held = p.heldBy(id) catch |err| return status.code(err);
+    return @intCast(@min(held, std.math.maxInt(i32)));
+}
+
 /// Writes [base address, byte length] of a mapped slab.
 export fn msgtrans_buffer_slab(pool: ?*BufferPool, tier: u32, slab: u32, out: ?*[2]u64) i32 {
     const p = pool orelse return invalid;
@@ -235,6 +257,14 @@ export fn msgtrans_queue_detach(id: u32) i32 {
     return status.code(queues.detach(id));
 }
 
+/// From now on the queue's `buffer` fields are refs of `pool`, handed over from the
+/// pusher's holder ledger to the popper's. InvalidArgument if bound to another pool. The
+/// pool must outlive the queue (the process-wide pool 0 and queues do).
+export fn msgtrans_queue_carry_refs(q: ?*WorkerQueue, pool: ?*BufferPool) i32 {
+    const wq = q orelse return invalid;
+    return status.code(wq.carryRefs(pool orelse return invalid));
+}
+
 /// 1: pushed and the owner was idle (wake it); 0: pushed; negative: Full etc.
 export fn msgtrans_queue_push(
     q: ?*WorkerQueue,
@@ -260,7 +290,7 @@ export fn msgtrans_queue_prepare_sleep(q: ?*WorkerQueue) i32 {
 export fn msgtrans_queue_pop_batch(q: ?*WorkerQueue, out: ?[*]queue.Message, max: u32) i32 {
     const wq = q orelse return invalid;
     const dest = out orelse return invalid;
-    return @intCast(wq.popBatch(dest[0..max]));
+    return value(wq.popBatch(dest[0..max]));
 }
 
 export fn msgtrans_queue_stats(q: ?*WorkerQueue, out: ?*queue.Stats) i32 {

@@ -8,8 +8,14 @@
 //! must nudge it (postMessage). Counting items instead would lose a wake-up: producers
 //! publish claimed slots out of order, so the owner can see "empty" while a slot
 //! ahead of it is claimed but not yet written.
+//!
+//! A queue bound to a buffer pool (`carryRefs`) carries that pool's buffer refs: a
+//! push moves the reference out of the pusher's holder ledger, a pop into the popper's
+//! (buffer_holders.zig), so a reference in flight belongs to whoever drains the queue.
 const std = @import("std");
 const status = @import("status.zig");
+const bp = @import("buffer_pool.zig");
+const holders = @import("buffer_holders.zig");
 const Error = status.Error;
 const assert = std.debug.assert;
 
@@ -55,6 +61,8 @@ pub const WorkerQueue = struct {
     wakeups: std.atomic.Value(u64) = .init(0),
     pushed: std.atomic.Value(u64) = .init(0),
     popped: std.atomic.Value(u64) align(64) = .init(0),
+    /// The pool whose refs `Message.buffer` holds (null: the queue carries plain numbers).
+    pool: std.atomic.Value(?*bp.BufferPool) = .init(null),
 
     /// `capacity` must be a power of two in 2..max_capacity.
     pub fn init(allocator: std.mem.Allocator, capacity: u32) Error!WorkerQueue {
@@ -70,8 +78,16 @@ pub const WorkerQueue = struct {
         self.allocator.free(self.cells);
     }
 
+    /// From now on `Message.buffer` is a ref of `pool`, handed over with the message.
+    /// Binding again to the same pool is a no-op; to another one, InvalidArgument.
+    pub fn carryRefs(self: *WorkerQueue, pool: *bp.BufferPool) Error!void {
+        const prev = self.pool.cmpxchgStrong(null, pool, .acq_rel, .acquire) orelse return;
+        if (prev != pool) return error.InvalidArgument;
+    }
+
     /// Enqueues `msg`; true when the owner was idle and must be woken, Full when at
-    /// capacity (the caller decides: drop, retry later or send another way).
+    /// capacity (the caller decides: drop, retry later or send another way). With a bound
+    /// pool the reference leaves the pusher's ledger once the message is in.
     pub fn push(self: *WorkerQueue, msg: Message) Error!bool {
         var pos = self.tail.load(.monotonic);
         const cell = while (true) {
@@ -89,6 +105,7 @@ pub const WorkerQueue = struct {
         };
         cell.msg = msg;
         cell.seq.store(pos + 1, .release);
+        if (self.pool.load(.monotonic)) |pool| holders.debit(pool, msg.buffer);
         _ = self.pushed.fetchAdd(1, .monotonic);
         _ = self.count.fetchAdd(1, .monotonic);
         // Pairs with prepareSleep: either it sees our claim of `tail`, or we see its idle.
@@ -97,8 +114,14 @@ pub const WorkerQueue = struct {
         return true;
     }
 
-    /// Dequeues the oldest message, or null when empty.
-    pub fn pop(self: *WorkerQueue) ?Message {
+    /// Dequeues the oldest message, or null when empty. With a bound pool the reference
+    /// enters the popper's ledger (OutOfMemory, nothing popped, if it cannot grow).
+    pub fn pop(self: *WorkerQueue) Error!?Message {
+        var one: [1]Message = undefined;
+        return if (try self.popBatch(&one) == 1) one[0] else null;
+    }
+
+    fn take(self: *WorkerQueue) ?Message {
         var pos = self.head.load(.monotonic);
         const cell = while (true) {
             const cell = &self.cells[pos & self.mask];
@@ -130,10 +153,16 @@ pub const WorkerQueue = struct {
         return false;
     }
 
-    /// Pops up to `out.len` messages; returns how many.
-    pub fn popBatch(self: *WorkerQueue, out: []Message) usize {
+    /// Pops up to `out.len` messages; returns how many. With a bound pool their
+    /// references enter the popper's ledger (room is made first, so none is lost).
+    pub fn popBatch(self: *WorkerQueue, out: []Message) Error!usize {
+        const pool = self.pool.load(.acquire);
+        if (pool) |p| try holders.reserve(p, out.len);
         var n: usize = 0;
-        while (n < out.len) : (n += 1) out[n] = self.pop() orelse break;
+        while (n < out.len) : (n += 1) {
+            out[n] = self.take() orelse break;
+            if (pool) |p| holders.credit(p, out[n].buffer) catch unreachable;
+        }
         return n;
     }
 
@@ -160,12 +189,12 @@ test "fifo, full, and wake-ups only for an idle owner" {
     try std.testing.expectError(error.Full, q.push(m));
     try std.testing.expect(!q.prepareSleep());
     var out: [8]Message = undefined;
-    try std.testing.expectEqual(@as(usize, 4), q.popBatch(&out));
+    try std.testing.expectEqual(@as(usize, 4), try q.popBatch(&out));
     try std.testing.expectEqual(@as(u64, 2), out[1].handle);
     try std.testing.expectEqual(@as(u32, 1), out[1].flags);
-    try std.testing.expect(q.pop() == null);
+    try std.testing.expect(try q.pop() == null);
     try std.testing.expect(!try q.push(m)); // owner never said it sleeps
-    try std.testing.expect(q.pop() != null);
+    try std.testing.expect(try q.pop() != null);
     try std.testing.expect(q.prepareSleep());
     try std.testing.expect(try q.push(m));
     try std.testing.expect(!try q.push(m));

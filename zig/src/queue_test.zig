@@ -25,7 +25,7 @@ test "random push/pop matches a FIFO model" {
                 try std.testing.expectEqual(@as(usize, 16), len);
             }
             next += 1;
-        } else if (queue.pop()) |msg| {
+        } else if (try queue.pop()) |msg| {
             try std.testing.expectEqual(model[head], msg.handle);
             head = (head + 1) % 16;
             len -= 1;
@@ -68,7 +68,7 @@ test "producers wake an idle consumer exactly when needed, never losing a wake-u
     var received: u64 = 0;
     var lost_wakeups: u32 = 0;
     while (received < producers * per_producer) {
-        while (rig.queue.pop()) |msg| {
+        while (try rig.queue.pop()) |msg| {
             const id = msg.handle >> 32;
             try std.testing.expectEqual(next[id], msg.handle & 0xffff_ffff);
             next[id] += 1;

@@ -8,6 +8,8 @@ test {
     _ = @import("session_table_owner_test.zig");
     _ = @import("buffer_pool.zig");
     _ = @import("buffer_pool_test.zig");
+    _ = @import("buffer_holders.zig");
+    _ = @import("buffer_holders_test.zig");
     _ = @import("numa.zig");
     _ = @import("numa_test.zig");
     _ = @import("queue.zig");

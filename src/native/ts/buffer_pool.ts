@@ -15,6 +15,7 @@ import {
 } from '../buffer_types.ts'
 import { NativeError } from '../errors.ts'
 import { Status } from '../symbols.ts'
+import { HolderLedgers } from './holders.ts'
 
 interface Slab {
   bytes: Uint8Array
@@ -65,6 +66,7 @@ class Tier {
  */
 export class TsBufferPool implements BufferPool {
   readonly #tiers: Tier[]
+  readonly #holders = new HolderLedgers()
   #closed = false
 
   constructor(config: BufferPoolConfig = {}) {
@@ -98,6 +100,7 @@ export class TsBufferPool implements BufferPool {
     const { index } = decodeRef(ref)
     this.#slab(ref).refs[index] = 1
     tier.highWater = Math.max(tier.highWater, ++tier.inUse)
+    this.#holders.credit(ref)
     return ref
   }
 
@@ -111,10 +114,18 @@ export class TsBufferPool implements BufferPool {
     const refs = this.#slab(ref).refs
     const { index } = decodeRef(ref)
     if (refs[index] === 0) throw new NativeError(Status.stale, 'buffer retain')
+    this.#holders.credit(ref)
     return ++refs[index]!
   }
 
   release(ref: number): number {
+    const left = this.#drop(ref)
+    this.#holders.debit(ref)
+    return left
+  }
+
+  /** `release` without holder accounting. */
+  #drop(ref: number): number {
     const refs = this.#slab(ref).refs
     const { tier, index } = decodeRef(ref)
     if (refs[index] === 0) throw new NativeError(Status.stale, 'buffer release')
@@ -160,6 +171,32 @@ export class TsBufferPool implements BufferPool {
       dropped += drop.size
     }
     return dropped
+  }
+
+  setHolder(id: number): void {
+    this.#holders.set(id)
+  }
+
+  releaseHolder(id: number): number {
+    let dropped = 0
+    for (const [ref, n] of this.#holders.takeAll(id)) {
+      for (let i = 0; i < n; i++, dropped++) this.#drop(ref)
+    }
+    return dropped
+  }
+
+  heldBy(id: number): number {
+    return this.#holders.held(id)
+  }
+
+  /** A bound queue took one reference from the current holder (TsWorkerQueue.push). */
+  handOff(ref: number): void {
+    this.#holders.debit(ref)
+  }
+
+  /** A bound queue gave one reference to the current holder (TsWorkerQueue.drain). */
+  takeOver(ref: number): void {
+    this.#holders.credit(ref)
   }
 
   close(): void {

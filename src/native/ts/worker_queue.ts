@@ -7,6 +7,8 @@ import {
   type WorkerQueue,
 } from '../queue_types.ts'
 import { Status } from '../symbols.ts'
+import type { BufferPool } from '../buffer_types.ts'
+import { TsBufferPool } from './buffer_pool.ts'
 
 /**
  * Pure-TS worker queue: the same bounded ring and wake-up protocol, inside one JS
@@ -27,6 +29,7 @@ export class TsWorkerQueue implements WorkerQueue {
   #full = 0
   #wakeups = 0
   #closed = false
+  #pool: TsBufferPool | undefined
 
   constructor(capacity = DEFAULT_QUEUE_CAPACITY) {
     const pow2 = capacity >= 2 && capacity <= 1 << 20 && (capacity & (capacity - 1)) === 0
@@ -39,6 +42,13 @@ export class TsWorkerQueue implements WorkerQueue {
     if (this.#closed) throw new Error('msgtrans: WorkerQueue used after close()')
   }
 
+  carryRefs(pool: BufferPool): void {
+    if (!(pool instanceof TsBufferPool) || (this.#pool && this.#pool !== pool)) {
+      throw new NativeError(Status.invalid_argument, 'queue carryRefs')
+    }
+    this.#pool = pool
+  }
+
   push(handle: number, buffer: number, len: number, flags: number): PushResult {
     this.#check()
     if (this.#len === this.#capacity) {
@@ -49,6 +59,7 @@ export class TsWorkerQueue implements WorkerQueue {
     this.#ring.set([handle, buffer, len, flags], at)
     this.#len++
     this.#pushed++
+    this.#pool?.handOff(buffer)
     if (!this.#idle) return 'queued'
     this.#idle = false
     this.#wakeups++
@@ -64,6 +75,7 @@ export class TsWorkerQueue implements WorkerQueue {
       this.#head = (this.#head + 1) % this.#capacity
       this.#len--
       n++
+      this.#pool?.takeOver(r[at + 1]!)
       sink(r[at]!, r[at + 1]!, r[at + 2]!, r[at + 3]!)
     }
     return n

@@ -24,6 +24,8 @@ function encodeConfig(config: BufferPoolConfig): Uint32Array {
 }
 
 const SLOTS = BUFFER_TIER_SIZES.length * MAX_SLABS_PER_TIER
+/** `no_holder` in zig/src/buffer_holders.zig. */
+const NO_HOLDER = 0xffffffff
 
 /**
  * The Zig buffer pool. JS sees each slab through ONE ArrayBuffer, created the first time
@@ -132,6 +134,28 @@ export class ZigBufferPool implements BufferPool {
 
   shrink(): number {
     return this.#lib.msgtrans_buffer_shrink(this.#ptr())
+  }
+
+  setHolder(id: number): void {
+    check(this.#lib.msgtrans_buffer_set_holder(this.#ptr(), id < 0 ? NO_HOLDER : id), 'buffer setHolder')
+  }
+
+  releaseHolder(id: number): number {
+    const dropped = this.#lib.msgtrans_buffer_release_holder(this.#ptr(), id)
+    if (dropped < 0) throw new NativeError(dropped, 'buffer releaseHolder')
+    return dropped
+  }
+
+  heldBy(id: number): number {
+    const held = this.#lib.msgtrans_buffer_holder_refs(this.#ptr(), id)
+    if (held < 0) throw new NativeError(held, 'buffer heldBy')
+    return held
+  }
+
+  /** The native pool behind `pool` (for a queue that carries its refs). */
+  static pointerOf(pool: BufferPool): Pointer {
+    if (!(pool instanceof ZigBufferPool)) throw new TypeError('msgtrans: not a Zig buffer pool')
+    return pool.#ptr()
   }
 
   close(): void {

@@ -9,6 +9,8 @@ import {
   type WorkerQueue,
 } from '../queue_types.ts'
 import { Status } from '../symbols.ts'
+import type { BufferPool } from '../buffer_types.ts'
+import { ZigBufferPool } from './buffer_pool.ts'
 
 const BATCH = 256
 const WORDS = 6 // handle lo, handle hi, buffer, len, flags, reserved
@@ -56,6 +58,10 @@ export class ZigWorkerQueue implements WorkerQueue {
     return this.#queue
   }
 
+  carryRefs(pool: BufferPool): void {
+    check(this.#lib.msgtrans_queue_carry_refs(this.#ptr(), ZigBufferPool.pointerOf(pool)), 'queue carryRefs')
+  }
+
   push(handle: number, buffer: number, len: number, flags: number): PushResult {
     const code = this.#lib.msgtrans_queue_push(this.#ptr(), handle, buffer, len, flags)
     if (code === 1) return 'wake'
@@ -70,6 +76,7 @@ export class ZigWorkerQueue implements WorkerQueue {
     let total = 0
     while (total < max) {
       const n = this.#lib.msgtrans_queue_pop_batch(q, this.#batchPtr, Math.min(BATCH, max - total))
+      if (n < 0) throw new NativeError(n, 'queue drain')
       for (let i = 0; i < n; i++) {
         const w = i * WORDS
         sink(b[w]! + b[w + 1]! * 2 ** 32, b[w + 2]!, b[w + 3]!, b[w + 4]!)
