@@ -5,7 +5,7 @@
 //   BENCH_TINY=1 bun bench/hotpath.bench.ts
 import { bench, group, run, summary } from 'mitata'
 import { Msgtrans } from '../src/index.ts'
-import { encodePacket, routeExt, TcpFramer, type SendResult } from '../src/protocol/index.ts'
+import { encodePacket, routeExt, TcpFramer, type Packet, type SendResult } from '../src/protocol/index.ts'
 import type { Connection } from '../src/transport/index.ts'
 import { WriteBatch } from '../src/transport/batch.ts'
 import { poolBuffers } from '../src/app/pooled.ts'
@@ -52,9 +52,12 @@ for (let o = 0; o < stream.length; o += CHUNK) chunks.push(stream.subarray(o, o 
 function echoStream(): number {
   const framer = new TcpFramer()
   let n = 0
+  const deliver = (p: Packet) => (n++, handlers.packet(conn, p))
   for (const c of chunks) {
-    framer.push(c, (p) => (n++, handlers.packet(conn, p)))
-    batch.flush()
+    // As TcpConnection's data callback: corked while the chunk is handled, then one write.
+    batch.cork()
+    framer.push(c, deliver)
+    batch.uncork()
   }
   return n
 }

@@ -85,8 +85,24 @@ export class Server implements SessionHost, Runtime {
     if (this.listeners.length === 0) throw new Error('msgtrans: configure at least one of tcp, ws, quic')
   }
 
-  bizOf = (route: string): number =>
-    this.state.pushes.get(route)?.biz ?? this.state.routes.get(route)?.biz ?? 0
+  /** biz_type to send with a route name (a declared push's, else its route's, else 0). */
+  bizOf = (route: string): number => {
+    const { pushes, routes } = this.state
+    // Routes and pushes are only ever added: their counts tell when the cache is stale.
+    const stamp = routes.size * 0x10000 + pushes.size
+    if (stamp !== this.#bizStamp) {
+      this.#biz.clear()
+      this.#bizStamp = stamp
+    }
+    let biz = this.#biz.get(route)
+    if (biz === undefined) {
+      biz = pushes.get(route)?.biz ?? routes.get(route)?.biz ?? 0
+      if (this.#biz.size < 4096) this.#biz.set(route, biz)
+    }
+    return biz
+  }
+  #biz = new Map<string, number>()
+  #bizStamp = -1
 
   subscribe(session: Session, topic: string): boolean {
     this.guards.checkSubscribe(session, topic)

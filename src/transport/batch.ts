@@ -50,7 +50,7 @@ export class WriteBatch {
     if (packet.length >= this.capacity) return false
     if (this.#len + packet.length > this.capacity) this.flush()
     this.#borrow().set(packet, this.#len)
-    if (this.#len === 0) scheduleFlush(this)
+    if (this.#len === 0 && !this.#held) scheduleFlush(this)
     this.#len += packet.length
     return true
   }
@@ -70,11 +70,29 @@ export class WriteBatch {
 
   /** Completes a reserve(): the `n` bytes written at the returned offset are batched. */
   commit(n: number): void {
-    if (this.#len === 0) scheduleFlush(this)
+    if (this.#len === 0 && !this.#held) scheduleFlush(this)
     this.#len += n
   }
 
   readonly #slot: { bytes: Uint8Array; offset: number } = { bytes: EMPTY, offset: 0 }
+
+  /**
+   * Leaves the end-of-turn flush to the caller until uncork(): a socket's data callback
+   * corks around its handlers and uncorks (flushes) right after, with no microtask per
+   * read. Returns false when already corked (then the outer caller uncorks).
+   */
+  cork(): boolean {
+    if (this.#held) return false
+    this.#held = true
+    return true
+  }
+
+  /** Ends cork() and writes what was batched. */
+  uncork(): void {
+    this.#held = false
+    this.flush()
+  }
+  #held = false
 
   /** Writes what is batched now (also called when the turn ends). */
   flush(): void {

@@ -1,5 +1,5 @@
 import type { Socket, TCPSocketListener } from 'bun'
-import { ProtocolError, TcpFramer, WriteQueue, type BufferOwner, type SendResult } from '../protocol/index.ts'
+import { ProtocolError, TcpFramer, WriteQueue, type BufferOwner, type Packet, type SendResult } from '../protocol/index.ts'
 import { WriteBatch, type BatchSink } from './batch.ts'
 import { heapBuffers, type OutboundBuffers } from './buffers.ts'
 import { protocolErrorNotice } from './protocol-close.ts'
@@ -32,6 +32,8 @@ export class TcpConnection implements Connection, BatchSink {
   /** Where outbound packets too big for the batch are encoded (a pool, or the heap). */
   readonly buffers: OutboundBuffers
   closed = false
+  /** Hands a framed packet to the app (set by the listener). */
+  deliver: (packet: Packet) => void = () => {}
   closeCode: number = CloseCode.normal
   closeReason = ''
 
@@ -177,6 +179,7 @@ export function listenTcp(
         socket.setNoDelay(true)
         socket.setKeepAlive(true, 60_000)
         const conn = new TcpConnection(socket, settings)
+        conn.deliver = (packet) => handlers.packet(conn, packet)
         socket.data = conn
         live.add(conn)
         handlers.open(conn)
@@ -184,15 +187,19 @@ export function listenTcp(
       data(socket, chunk) {
         const conn = socket.data
         if (conn.closed) return
+        // Replies made while handling this chunk leave in one write at its end, inside
+        // the data callback (also when a handler throws).
+        const corked = conn.batch?.cork() ?? false
         try {
-          conn.framer.push(chunk, (packet) => handlers.packet(conn, packet))
-          // Replies made while handling this chunk leave now, inside the data callback.
-          conn.batch?.flush()
+          conn.framer.push(chunk, conn.deliver)
         } catch (err) {
           if (!(err instanceof ProtocolError)) throw err
           settings.log(`tcp ${conn.remoteAddress}: closing, ${err.message}`)
+          conn.batch?.flush() // replies to the packets before the bad one go first
           conn.queue.push(protocolErrorNotice(err))
           conn.close(CloseCode.protocolError, err.message)
+        } finally {
+          if (corked) conn.batch!.uncork()
         }
       },
       drain(socket) {
