@@ -39,11 +39,9 @@ export function selfSignedIdentity(commonName = 'msgtrans dev'): QuicIdentity {
   const spki = publicKey.export({ type: 'spki', format: 'der' })
   const now = Date.now()
   const name = seq(set(seq(oid(OID_CN), tlv(0x0c, utf8(commonName)))))
-  const serial = randomBytes(16)
-  serial[0]! &= 0x7f // positive INTEGER
   const tbs = seq(
     tlv(0xa0, int(Uint8Array.of(2))), // v3
-    int(serial),
+    int(certSerial(randomBytes(16))),
     ECDSA_SHA256,
     name,
     seq(utcTime(new Date(now - 3_600_000)), utcTime(new Date(now + DEV_CERT_DAYS * 86_400_000))),
@@ -55,6 +53,20 @@ export function selfSignedIdentity(commonName = 'msgtrans dev'): QuicIdentity {
   const der = seq(tbs, ECDSA_SHA256, tlv(0x03, concat(Uint8Array.of(0), sig)))
   const certPem = toPem(der)
   return { key: privateKey, certPem, fingerprint: new X509Certificate(certPem).fingerprint256, selfSigned: true }
+}
+
+/**
+ * A certificate serial from random bytes, as DER INTEGER content: positive (top bit
+ * clear) and minimal (first byte non-zero). A leading 0x00 before a byte < 0x80 is a
+ * non-minimal encoding that BoringSSL rejects (INVALID_INTEGER), 1 start in 256.
+ *
+ * @example
+ * certSerial(Uint8Array.of(0x00, 0x12)) // Uint8Array [0x40, 0x12]
+ */
+export function certSerial(random: Uint8Array): Uint8Array {
+  const out = random.slice()
+  out[0] = (out[0]! & 0x7f) | 0x40
+  return out
 }
 
 function pemOrFile(v: string): string {
