@@ -11,9 +11,6 @@ export interface ClusterHooks {
   readonly index: number
   /** The table shared by all workers of the process. */
   readonly sessions: SessionTable
-  /** A session of this worker opened / closed (keeps the primary's directory). */
-  opened(id: number): void
-  closed(id: number): void
   /** One-way send to a session of another worker. */
   send(id: number, target: Target, body?: unknown, opts?: SendOptions): SendResult
   /** Request to a session of another worker: resolves with its response packet. */

@@ -229,7 +229,6 @@ export class Server implements SessionHost, Runtime {
     if (!this.guards.admit(conn)) return
     const table = this.cluster?.sessions ?? this.native.sessions
     const id = table.insert({ owner: this.cluster?.index ?? 0, transport: TransportKind[conn.transport], tag: 0 })
-    this.cluster?.opened(id)
     const session = new Session(id, conn, this)
     this.sessions.set(id, session)
     this.#byConn.set(conn, session)
@@ -245,7 +244,6 @@ export class Server implements SessionHost, Runtime {
     this.#byConn.delete(conn)
     this.sessions.delete(session.id)
     ;(this.cluster?.sessions ?? this.native.sessions).remove(session.id)
-    this.cluster?.closed(session.id)
     session.pending.rejectAll(new MsgtransError(ErrorCode.closed, `connection closed (${code})`))
     // Hooks still see session.topics (e.g. to tell a room someone left); the session is
     // removed from them right after, so a publish from the hook skips it.

@@ -6,6 +6,7 @@ import { isClusterWorker, workerInit } from './context.ts'
 import { numaNodes, planWorkers, usableCpus } from './placement.ts'
 import { clusterPorts } from './ports.ts'
 import { ClusterPrimary } from './primary.ts'
+import { reclaimBuffers } from './reclaim.ts'
 import { SharedSessionTable } from './shared-table.ts'
 import { currentLink, startWorker } from './worker.ts'
 
@@ -53,6 +54,8 @@ export async function clusterListen(
     cpus: planWorkers(count, perNode).map((p) => p.cpu),
     sharedTable,
     table: sharedTable ? new SharedSessionTable(sharedTable) : native.sessions,
+    // Zig core: workers share one buffer pool and pass refs through native inboxes.
+    reclaim: native.kind === 'zig' ? (index) => reclaimBuffers(native, index) : null,
     log,
   })
   await primary.start()

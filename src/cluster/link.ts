@@ -15,7 +15,7 @@ import {
   type Target,
 } from '../protocol/index.ts'
 import type { Connection } from '../transport/index.ts'
-import type { PeerMessage, ToPrimary } from './messages.ts'
+import type { PeerMessage } from './messages.ts'
 import type { NativeDelivery } from './native-delivery.ts'
 import { Peer } from './peer.ts'
 
@@ -58,7 +58,7 @@ export const MAX_CROSS_REQUESTS = 65_536
  * sessions of other workers (owner from the shared session table) and serves theirs.
  *
  * @example
- * server.cluster = new ClusterLink(index, table, server, (m) => parentPort.postMessage(m))
+ * server.cluster = new ClusterLink(index, table, server, new NativeDelivery(core, index, wake))
  */
 export class ClusterLink implements ClusterHooks {
   readonly #peers = new Map<number, Peer>()
@@ -70,8 +70,6 @@ export class ClusterLink implements ClusterHooks {
    */
   readonly #owners = new Map<number, number>()
   #nextReq = 1
-  #opened: number[] = []
-  #closed: number[] = []
   /** Cross-worker messages this worker received and could not deliver (session gone). */
   undeliverable = 0
 
@@ -79,7 +77,6 @@ export class ClusterLink implements ClusterHooks {
     readonly index: number,
     readonly sessions: SessionTable,
     readonly server: Server,
-    readonly toPrimary: (m: ToPrimary) => void,
     /** The native data path (sends and publishes by buffer ref); null: postMessage only. */
     readonly native: NativeDelivery | null = null,
   ) {}
@@ -136,16 +133,6 @@ export class ClusterLink implements ClusterHooks {
       if (w.peer !== index) continue
       this.#settle(r)?.reject(new MsgtransError(ErrorCode.closed, `worker ${index} went down`))
     }
-  }
-
-  opened(id: number): void {
-    if (this.#opened.length + this.#closed.length === 0) queueMicrotask(this.#flushDirectory)
-    this.#opened.push(id)
-  }
-
-  closed(id: number): void {
-    if (this.#opened.length + this.#closed.length === 0) queueMicrotask(this.#flushDirectory)
-    this.#closed.push(id)
   }
 
   send(id: number, target: Target, body?: unknown, opts?: SendOptions): SendResult {
@@ -286,13 +273,5 @@ export class ClusterLink implements ClusterHooks {
     this.#waiting.delete(r)
     clearTimeout(w.timer)
     return w
-  }
-
-  #flushDirectory = (): void => {
-    const open = this.#opened
-    const closed = this.#closed
-    this.#opened = []
-    this.#closed = []
-    if (open.length + closed.length > 0) this.toPrimary({ t: 'dir', open, closed })
   }
 }

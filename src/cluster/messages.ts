@@ -34,14 +34,16 @@ export interface WorkerInit {
 /** Primary → worker. */
 export type ToWorker =
   | { t: 'peer'; index: number; port: import('node:worker_threads').MessagePort }
-  | { t: 'down'; index: number }
+  /** Worker `index` died; acknowledge with `downAck` once nothing more goes to it. */
+  | { t: 'down'; index: number; seq: number }
   | { t: 'drain'; deadlineMs: number }
 
 /** Worker → primary. */
 export type ToPrimary =
   | { t: 'ready'; index: number; cpu: number; pinned: boolean; native: 'zig' | 'ts' }
   | { t: 'failed'; index: number; error: string }
-  | { t: 'dir'; open: number[]; closed: number[] }
+  /** This worker has stopped routing to the dead worker of `down` number `seq`. */
+  | { t: 'downAck'; index: number; seq: number }
   | { t: 'drained'; index: number; result: import('../app/drain.ts').DrainResult }
 
 /** Key of the workerData entry that marks a msgtrans cluster worker. */

@@ -48,17 +48,28 @@ export class NativeDelivery {
   delivered = 0
   full = 0
 
-  /** `wake(peer)` nudges a peer whose inbox this worker made non-empty. */
+  /**
+   * `wake(peer)` nudges a peer whose inbox this worker made non-empty. The calling thread
+   * becomes holder `index` of the shared pool: every buffer reference it takes is on its
+   * ledger until it gives it away (release, or a push into a peer's inbox), so the
+   * primary can give back exactly what it held if it dies (reclaim.ts).
+   */
   constructor(core: NativeCore, index: number, wake: (peer: number) => void) {
     this.#wake = wake
     this.#core = core
     this.#pool = core.buffers
+    this.#pool.setHolder(index)
     this.inbox = core.queue(index, INBOX_CAPACITY)
+    this.inbox.carryRefs(this.#pool)
   }
 
   #outbox(peer: number): WorkerQueue {
     let q = this.#outboxes.get(peer)
-    if (!q) this.#outboxes.set(peer, (q = this.#core.queue(peer, INBOX_CAPACITY)))
+    if (!q) {
+      q = this.#core.queue(peer, INBOX_CAPACITY)
+      q.carryRefs(this.#pool)
+      this.#outboxes.set(peer, q)
+    }
     return q
   }
 

@@ -1,6 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads'
 import type { DrainResult } from '../app/drain.ts'
 import type { SessionTable } from '../native/index.ts'
+import type { Reclaimed } from './reclaim.ts'
 import { WORKER_DATA_KEY, type ClusterPorts, type ToPrimary, type ToWorker, type WorkerInit } from './messages.ts'
 
 /** Restarts of one worker slot allowed within RESTART_WINDOW_MS before it stays down. */
@@ -10,6 +11,8 @@ export const RESTART_WINDOW_MS = 30_000
 export const START_TIMEOUT_MS = 30_000
 /** Extra time after a drain deadline before stragglers are terminated. */
 const EXIT_GRACE_MS = 2_000
+/** How long the primary waits for live workers to acknowledge a peer's death. */
+export const DOWN_ACK_TIMEOUT_MS = 2_000
 
 /** State of one worker slot as the primary sees it. */
 export interface WorkerStatus {
@@ -19,14 +22,13 @@ export interface WorkerStatus {
   ready: boolean
   cpu: number
   pinned: boolean
-  /** Live sessions it owns (from its open/close reports). */
+  /** Live sessions it owns (counted in the shared session table). */
   sessions: number
   restarts: number
 }
 
 interface Slot extends WorkerStatus {
   worker: Worker | null
-  ids: Set<number>
   restartTimes: number[]
   exited: Promise<number>
 }
@@ -41,14 +43,19 @@ export interface PrimaryOptions {
   sharedTable: SharedArrayBuffer | null
   /** The process-wide table (to sweep a dead worker's sessions). */
   table: SessionTable
+  /**
+   * Gives back the pooled buffers a dead worker held or had queued (Zig core); called
+   * once every live worker acknowledged its death, before the slot restarts.
+   */
+  reclaim: ((index: number) => Reclaimed) | null
   log(message: string): void
 }
 
 /**
  * The primary thread of `listen({ workers })`: starts one Bun Worker per slot, wires a
- * MessageChannel between every pair, keeps a directory of who owns which session,
- * restarts crashed workers (sweeping their sessions from the shared table) and drains
- * them all on stop.
+ * MessageChannel between every pair, restarts crashed workers (sweeping their sessions
+ * from the shared table by owner and giving their pooled buffers back) and drains them
+ * all on stop.
  *
  * @example
  * const app = await new Msgtrans({ tcp: { port: 7001 } }).listen({ workers: 'auto' })
@@ -60,6 +67,9 @@ export class ClusterPrimary {
   #readyWaiters: Array<() => void> = []
   #drained: DrainResult[] = []
   #draining: Promise<DrainResult> | undefined
+  /** Deaths announced to the other workers, by `down` number: who has yet to ack. */
+  readonly #pendingAcks = new Map<number, { from: Set<number>; done(): void }>()
+  #downSeq = 0
 
   constructor(readonly options: PrimaryOptions) {}
 
@@ -74,14 +84,14 @@ export class ClusterPrimary {
   }
 
   status(): WorkerStatus[] {
-    return this.#slots.map(({ index, incarnation, ready, cpu, pinned, ids, restarts }) => ({
-      index, incarnation, ready, cpu, pinned, sessions: ids.size, restarts,
+    return this.#slots.map(({ index, incarnation, ready, cpu, pinned, restarts }) => ({
+      index, incarnation, ready, cpu, pinned, sessions: this.sessionsOf(index).length, restarts,
     }))
   }
 
-  /** Session ids a worker owns (the primary's directory). */
+  /** Session ids a worker owns right now (read from the shared session table). */
   sessionsOf(index: number): number[] {
-    return [...(this.#slots[index]?.ids ?? [])]
+    return this.options.table.ownedBy(index)
   }
 
   /** Ends a worker abruptly (as a crash would); it is restarted like one. */
@@ -126,7 +136,7 @@ export class ClusterPrimary {
     let exit!: (code: number) => void
     const slot: Slot = {
       index, incarnation, ready: false, cpu: init.cpu, pinned: false, sessions: 0,
-      restarts: prev?.restarts ?? 0, worker, ids: new Set(), restartTimes: prev?.restartTimes ?? [],
+      restarts: prev?.restarts ?? 0, worker, restartTimes: prev?.restartTimes ?? [],
       exited: new Promise((r) => (exit = r)),
     }
     this.#slots[index] = slot
@@ -144,9 +154,8 @@ export class ClusterPrimary {
       slot.pinned = m.pinned
       this.#connect(slot)
       for (const w of this.#readyWaiters.splice(0)) w()
-    } else if (m.t === 'dir') {
-      for (const id of m.open) slot.ids.add(id)
-      for (const id of m.closed) slot.ids.delete(id)
+    } else if (m.t === 'downAck') {
+      this.#acked(m.seq, m.index)
     } else if (m.t === 'drained') {
       this.#drained.push(m.result)
     } else if (m.t === 'failed') {
@@ -167,21 +176,65 @@ export class ClusterPrimary {
   #onExit(slot: Slot, code: number): void {
     slot.ready = false
     slot.worker = null
-    // Its sockets died with it: remove its sessions so no one routes to them.
-    for (const id of slot.ids) this.options.table.remove(id)
-    slot.ids.clear()
-    for (const other of this.#slots) if (other !== slot) this.#post(other, { t: 'down', index: slot.index })
-    if (this.#stopping) return
+    // Its sockets died with it: remove every session it owned (exact: by owner in the
+    // table, so one opened in its last turn goes too) so no one routes to them.
+    const sessions = this.options.table.removeOwner(slot.index)
+    const announced = this.#announceDown(slot.index)
+    for (const seq of [...this.#pendingAcks.keys()]) this.#acked(seq, slot.index) // it never will
+    const restart = !this.#stopping && this.#mayRestart(slot, code)
+    void announced.then(() => {
+      // No live worker pushes to its inbox any more: what is queued there and what it
+      // held can go back to the pool before the slot starts again.
+      const r = this.options.reclaim?.(slot.index)
+      const freed = r ? `, ${r.inbox} queued messages, ${r.buffers} buffer references` : ''
+      this.options.log(`worker ${slot.index}: swept ${sessions} sessions${freed}`)
+      if (restart && !this.#stopping) this.#spawn(slot.index, slot.incarnation + 1)
+    })
+  }
+
+  #mayRestart(slot: Slot, code: number): boolean {
     this.options.log(`worker ${slot.index} exited with code ${code}; restarting`)
     const now = Date.now()
     slot.restartTimes = slot.restartTimes.filter((t) => now - t < RESTART_WINDOW_MS)
     if (slot.restartTimes.length >= MAX_RESTARTS) {
       this.options.log(`worker ${slot.index} crashed ${MAX_RESTARTS} times in ${RESTART_WINDOW_MS} ms; not restarting`)
-      return
+      return false
     }
     slot.restartTimes.push(now)
     slot.restarts++
-    this.#spawn(slot.index, slot.incarnation + 1)
+    return true
+  }
+
+  /**
+   * Tells every other worker that `index` is down; resolves once each one that could
+   * route to it (the ready ones) acknowledged, or after DOWN_ACK_TIMEOUT_MS.
+   */
+  #announceDown(index: number): Promise<void> {
+    const seq = ++this.#downSeq
+    const from = new Set<number>()
+    for (const other of this.#slots) {
+      if (other.index === index || !other.worker) continue
+      if (other.ready) from.add(other.index)
+      this.#post(other, { t: 'down', index, seq })
+    }
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer)
+        this.#pendingAcks.delete(seq)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        this.options.log(`workers ${[...from].join(', ')} did not acknowledge worker ${index}'s death in time`)
+        finish()
+      }, DOWN_ACK_TIMEOUT_MS)
+      if (from.size === 0) finish()
+      else this.#pendingAcks.set(seq, { from, done: finish })
+    })
+  }
+
+  #acked(seq: number, index: number): void {
+    const pending = this.#pendingAcks.get(seq)
+    if (pending?.from.delete(index) && pending.from.size === 0) pending.done()
   }
 
   #post(slot: Slot, m: ToWorker, transfer?: Transferable[]): void {

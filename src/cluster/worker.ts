@@ -28,14 +28,18 @@ export function startWorker(
   let link!: ClusterLink
   const wake = (peer: number) => link.wake(peer)
   const delivery = useQueues ? new NativeDelivery(native, init.index, wake) : null
-  link = new ClusterLink(init.index, table, server, post, delivery)
+  link = new ClusterLink(init.index, table, server, delivery)
   server.cluster = link
   current = link
   // A restarted worker inherits its slot's inbox: flush what was queued for the old one.
   link.drainInbox()
   port.on('message', (m: ToWorker) => {
     if (m.t === 'peer') link.addPeer(m.index, m.port)
-    else if (m.t === 'down') link.peerDown(m.index)
+    else if (m.t === 'down') {
+      // From here on nothing of ours goes to its inbox: the primary may flush it.
+      link.peerDown(m.index)
+      post({ t: 'downAck', index: init.index, seq: m.seq })
+    }
     else if (m.t === 'drain') {
       void server.drain(m.deadlineMs).then((result) => {
         post({ t: 'drained', index: init.index, result })

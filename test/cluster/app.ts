@@ -4,6 +4,7 @@
  */
 import { clusterStats } from '../../src/cluster/index.ts'
 import { Msgtrans, workerIndex } from '../../src/index.ts'
+import { loadNative } from '../../src/native/index.ts'
 
 const workers = Number(process.env.WORKERS ?? 2)
 const app: Msgtrans<any, any, any> = new Msgtrans({
@@ -41,6 +42,14 @@ const app: Msgtrans<any, any, any> = new Msgtrans({
     return { sent, before }
   })
   .request('stats', () => clusterStats())
+  // The process-wide buffer pool (Zig core: one pool for every worker), per tier.
+  .request('pool', () => ({ inUse: loadNative().buffers.stats().map((t) => t.inUse) }))
+  .request('flood', ({ body, publish }) => {
+    const { topic, n, size } = body as { topic: string; n: number; size: number }
+    const text = 'x'.repeat(size)
+    for (let i = 0; i < n; i++) publish(topic, 'news', { seq: i, from: workerIndex(), text })
+    return { ok: true }
+  })
   .request('sendThenKick', ({ body }) => {
     const { id, n } = body as { id: number; n: number }
     for (let i = 0; i < n; i++) app.send(id, 'note', { text: `last${i}`, from: workerIndex() })

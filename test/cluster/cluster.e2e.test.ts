@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import net from 'node:net'
+import { decodePacket, encodeOutbound, jsonCodec, outboundFields, PacketType } from '../../src/protocol/index.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { join, peersOnEach, startCluster, type ClusterProc, type Peer } from './harness.ts'
 
@@ -156,6 +158,8 @@ for (const native of [true, false]) {
       const b = onOne[0]!
       expect(await b.client.request('crash')).toEqual({ bye: 1 })
       await Promise.all(onOne.map((p) => p.client.closed()))
+      // The primary swept it once every live worker acknowledged its death.
+      await waitFor(() => sweeps(c, 1).length === 1, 5_000, 'the primary handled the death')
       for (const p of onOne) {
         await waitFor(async () => ((await a.client.request('owner', { id: p.id })) as { owner: number }).owner === -1,
           5_000, `session ${p.id} swept`)
@@ -169,7 +173,71 @@ for (const native of [true, false]) {
       peers[1] = [back]
       expect(c.output()).toContain('worker 1 exited with code 7; restarting')
     })
+
+    test.skipIf(!native)('a worker that dies holding pooled buffers gives every one back to the shared pool', async () => {
+      const a = peers[0]![0]!
+      const b = await waitForPeerOn(c, 1)
+      // 100 KB publishes travel in the 1 MiB tier, which nothing else here uses (TCP and
+      // cross-worker batches take 64 KiB buffers), so its in-use count is exact.
+      const huge = async () => ((await a.client.request('pool')) as { inUse: number[] }).inUse[3]!
+      const baseline = await huge()
+      // A subscriber on worker 1 that stops reading: its socket's write queue keeps views
+      // of the publishes, so worker 1 holds their buffers.
+      const stalled = await stalledSubscriber(c, 1, 'flood')
+      expect(await a.client.request('flood', { topic: 'flood', n: 80, size: 100_000 })).toEqual({ ok: true })
+      await waitFor(async () => ((await b.client.request('stats')) as { deferredBuffers: number }).deferredBuffers > 0,
+        5_000, 'worker 1 holding buffers behind the stalled socket')
+      const held = await huge()
+      expect(held).toBeGreaterThan(baseline)
+      expect(await b.client.request('crash')).toEqual({ bye: 1 })
+      await b.client.closed()
+      // The primary drains its inbox and drops what its holder still had.
+      await waitFor(() => sweeps(c, 1).length === 2, 5_000, 'the primary handled the second death')
+      expect(await huge()).toBe(baseline)
+      expect(Number(sweeps(c, 1)[1]!.match(/(\d+) buffer references/)![1])).toBeGreaterThan(0)
+      stalled.destroy()
+      peers[1] = [await waitForPeerOn(c, 1)]
+    })
   })
+}
+
+/**
+ * A raw TCP client on worker `worker`, subscribed to `topic`, that then stops reading
+ * (a slow consumer): the server's writes to it back up.
+ */
+async function stalledSubscriber(c: ClusterProc, worker: number, topic: string): Promise<net.Socket> {
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const sock = net.connect(c.tcp, '127.0.0.1')
+    await new Promise((resolve, reject) => sock.once('connect', resolve).once('error', reject))
+    let got = new Uint8Array(0)
+    const answer = async (route: string, body: unknown, id: number) => {
+      const f = outboundFields(route, body, jsonCodec, undefined, () => 0)
+      sock.write(encodeOutbound(f, PacketType.request, id))
+      await waitFor(() => got.length >= 16 && got.length >= packetSize(got), 5_000, `${route} answer`)
+      return jsonCodec.decode(decodePacket(got).payload) as Record<string, unknown>
+    }
+    sock.on('data', (chunk: Buffer) => (got = new Uint8Array([...got, ...chunk])))
+    const me = (await answer('whoami', undefined, 1)) as { worker: number }
+    if (me.worker !== worker) {
+      sock.destroy()
+      continue
+    }
+    got = new Uint8Array(0)
+    expect(await answer('$subscribe', { topic }, 2)).toMatchObject({ ok: true })
+    sock.removeAllListeners('data')
+    sock.pause()
+    return sock
+  }
+  throw new Error(`no raw connection reached worker ${worker}`)
+}
+
+/** The primary's log lines for worker `index`'s deaths, oldest first. */
+function sweeps(c: ClusterProc, index: number): string[] {
+  return c.output().split('\n').filter((l) => l.includes(`worker ${index}: swept`))
+}
+
+function packetSize(b: Uint8Array): number {
+  return 16 + ((b[8]! << 8) | b[9]!) + new DataView(b.buffer, b.byteOffset).getUint32(10)
 }
 
 async function waitForPeerOn(c: ClusterProc, worker: number, transport: 'tcp' | 'ws' = 'tcp'): Promise<Peer> {
