@@ -2,17 +2,20 @@
 import type { MsgtransConfig } from '../app/config.ts'
 import type { Server } from '../app/server.ts'
 import { loadNative } from '../native/index.ts'
+import { loadQuicTransport } from '../transport/quic-loader.ts'
 import { isClusterWorker, workerInit } from './context.ts'
 import { numaNodes, planWorkers, usableCpus } from './placement.ts'
 import { clusterPorts } from './ports.ts'
 import { ClusterPrimary } from './primary.ts'
 import { reclaimBuffers } from './reclaim.ts'
+import { clusterQuic } from './quic.ts'
 import { SharedSessionTable } from './shared-table.ts'
 import { currentLink, startWorker } from './worker.ts'
 
 export { isClusterWorker, workerIndex } from './context.ts'
 export { ClusterPrimary, type WorkerStatus } from './primary.ts'
 export { SharedSessionTable } from './shared-table.ts'
+export { QUIC_WORKER } from './quic.ts'
 export { ClusterLink, type ClusterLinkStats } from './link.ts'
 
 /** This worker's cross-worker counters, or undefined outside a cluster worker. */
@@ -40,17 +43,22 @@ export async function clusterListen(
   primaryHooks: Array<(info: { workers: number }) => unknown>,
 ): Promise<ClusterStart> {
   const init = workerInit()
-  if (init) return { server: startWorker(init, config, make) }
+  if (init) {
+    if (config.quic && init.quic?.worker === init.index) await loadQuicTransport()
+    return { server: startWorker(init, config, make) }
+  }
   const count = workerCount(config.workers)
   for (const hook of primaryHooks) await hook({ workers: count })
   const native = loadNative()
   const perNode = config.workersPerNumaNode ?? Math.ceil(count / numaNodes())
   const sharedTable = native.kind === 'zig' ? null : SharedSessionTable.allocate()
   const log = config.log ?? ((m: string) => console.warn(`msgtrans: ${m}`))
+  const quic = clusterQuic(config, count, log)
   const primary = new ClusterPrimary({
     count,
     entry: config.workerEntry ?? Bun.main,
-    ports: clusterPorts(config),
+    ports: await clusterPorts(config),
+    quic,
     cpus: planWorkers(count, perNode).map((p) => p.cpu),
     sharedTable,
     table: sharedTable ? new SharedSessionTable(sharedTable) : native.sessions,

@@ -231,7 +231,7 @@ export class ClusterLink implements ClusterHooks {
     return this.native?.drain(this.#toSession, this.#toTopic) ?? 0
   }
 
-  /** Writes in place; returns the TCP connection when its write queue kept the bytes. */
+  /** Writes in place; returns the connection when its write queue kept the bytes. */
   #toSession = (handle: number, bytes: Uint8Array): Connection[] | null => {
     const s = this.server.sessions.get(handle)
     if (!s) {
@@ -239,14 +239,14 @@ export class ClusterLink implements ClusterHooks {
       return null
     }
     const r = s.writeStamped(bytes)
-    return r === 'queued' && s.transport === 'tcp' ? [s.connection] : null
+    return r === 'queued' && keepsViews(s.transport) ? [s.connection] : null
   }
 
   #toTopic = (topic: string, bytes: Uint8Array): Connection[] | null => {
     if (this.server.topics.deliver(topic, bytes).queued === 0) return null
     const held: Connection[] = []
     for (const s of this.server.sessions.values()) {
-      if (s.transport === 'tcp' && s.topics.has(topic) && s.connection.bufferedAmount > 0) held.push(s.connection)
+      if (keepsViews(s.transport) && s.topics.has(topic) && s.connection.bufferedAmount > 0) held.push(s.connection)
     }
     return held
   }
@@ -274,4 +274,12 @@ export class ClusterLink implements ClusterHooks {
     clearTimeout(w.timer)
     return w
   }
+}
+
+/**
+ * TCP and QUIC write queues keep views of the bytes they could not write yet (a pooled
+ * buffer must outlive them); Bun's WebSocket copies what it buffers.
+ */
+function keepsViews(transport: string): boolean {
+  return transport === 'tcp' || transport === 'quic'
 }

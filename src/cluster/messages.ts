@@ -13,10 +13,27 @@ export type PeerMessage =
   /** The sender's push made this worker's native inbox non-empty: drain it. */
   | { t: 'wake' }
 
-/** Where a worker listens (fixed ports, shared by every worker with SO_REUSEPORT). */
+/**
+ * Where a worker listens: fixed TCP/WS ports shared by every worker with SO_REUSEPORT,
+ * and the UDP port of the one worker that serves QUIC (see ClusterQuic).
+ */
 export interface ClusterPorts {
   tcp?: number
   ws?: number
+  quic?: number
+}
+
+/**
+ * QUIC in a cluster: node:quic cannot share a UDP port between Workers (docs/quic.md,
+ * defect 6), so one worker serves it, with the identity the primary loaded or generated.
+ */
+export interface ClusterQuic {
+  /** Index of the worker that binds the QUIC port. */
+  worker: number
+  /** Certificate chain, PEM. */
+  cert: string
+  /** Private key, PKCS#8 PEM. */
+  key: string
 }
 
 /** What the primary hands each worker at spawn (its workerData). */
@@ -29,6 +46,8 @@ export interface WorkerInit {
   cpu: number
   /** The fallback's shared session table (null when the Zig core is in use). */
   table: SharedArrayBuffer | null
+  /** Who serves QUIC and with which certificate (null: no QUIC configured). */
+  quic: ClusterQuic | null
 }
 
 /** Primary → worker. */

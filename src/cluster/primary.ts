@@ -2,7 +2,7 @@ import { MessageChannel, Worker } from 'node:worker_threads'
 import type { DrainResult } from '../app/drain.ts'
 import type { SessionTable } from '../native/index.ts'
 import type { Reclaimed } from './reclaim.ts'
-import { WORKER_DATA_KEY, type ClusterPorts, type ToPrimary, type ToWorker, type WorkerInit } from './messages.ts'
+import { WORKER_DATA_KEY, type ClusterPorts, type ClusterQuic, type ToPrimary, type ToWorker, type WorkerInit } from './messages.ts'
 
 /** Restarts of one worker slot allowed within RESTART_WINDOW_MS before it stays down. */
 export const MAX_RESTARTS = 5
@@ -38,6 +38,8 @@ export interface PrimaryOptions {
   count: number
   entry: string
   ports: ClusterPorts
+  /** Who serves QUIC, with the certificate loaded once (null: no QUIC). */
+  quic: ClusterQuic | null
   cpus: number[]
   /** Shared table of the fallback; null with the Zig core. */
   sharedTable: SharedArrayBuffer | null
@@ -131,6 +133,7 @@ export class ClusterPrimary {
       ports: this.options.ports,
       cpu: this.options.cpus[index] ?? -1,
       table: this.options.sharedTable,
+      quic: this.options.quic,
     }
     const worker = new Worker(this.options.entry, { workerData: { [WORKER_DATA_KEY]: init } })
     let exit!: (code: number) => void

@@ -10,7 +10,8 @@ import { SharedSessionTable } from './shared-table.ts'
 
 /**
  * Worker side of `listen({ workers })`: pins this thread, binds the shared ports with
- * SO_REUSEPORT, joins the mesh of peers and obeys the primary (peer up/down, drain).
+ * SO_REUSEPORT (and the QUIC port, in the one worker that serves QUIC), joins the mesh
+ * of peers and obeys the primary (peer up/down, drain).
  */
 export function startWorker(
   init: WorkerInit,
@@ -65,9 +66,14 @@ export function currentLink(): ClusterLink | undefined {
 }
 
 function workerConfig(c: MsgtransConfig, init: WorkerInit): MsgtransConfig {
-  if (c.quic) throw new Error('msgtrans: QUIC is not served by cluster workers yet (see docs/workers.md)')
-  const out: MsgtransConfig = { ...c, workers: undefined }
+  const out: MsgtransConfig = { ...c, workers: undefined, quic: undefined }
   if (c.tcp && init.ports.tcp) out.tcp = { ...c.tcp, port: init.ports.tcp, reusePort: true } as typeof c.tcp
   if (c.ws && init.ports.ws) out.ws = { ...c.ws, port: init.ports.ws, reusePort: true } as typeof c.ws
+  // One worker binds the UDP port (node:quic has no reusePort), with the primary's
+  // certificate: every incarnation of it serves the fingerprint clients pinned.
+  const q = init.quic
+  if (c.quic && q && q.worker === init.index && init.ports.quic) {
+    out.quic = { ...c.quic, port: init.ports.quic, cert: q.cert, key: q.key }
+  }
   return out
 }

@@ -3,16 +3,20 @@
  * worker. Ports come from the environment (a fixed free port picked by the test).
  */
 import { clusterStats } from '../../src/cluster/index.ts'
-import { Msgtrans, workerIndex } from '../../src/index.ts'
+import { heartbeat, Msgtrans, workerIndex } from '../../src/index.ts'
 import { loadNative } from '../../src/native/index.ts'
 
 const workers = Number(process.env.WORKERS ?? 2)
 const app: Msgtrans<any, any, any> = new Msgtrans({
   tcp: { port: Number(process.env.TCP_PORT ?? 0), hostname: '127.0.0.1' },
   ws: { port: Number(process.env.WS_PORT ?? 0), hostname: '127.0.0.1' },
+  // Port 0: the primary probes a free UDP port; worker 0 serves QUIC (dev certificate).
+  quic: { port: Number(process.env.QUIC_PORT ?? 0), hostname: '127.0.0.1' },
   drainTimeout: Number(process.env.DRAIN_MS ?? 5_000),
 })
   .primary(({ workers }) => console.log(`primary: starting ${workers} workers`))
+  // Echoes 0xFE heartbeats: a QUIC client of a crashed worker notices by the silence.
+  .use(heartbeat())
   .request('whoami', ({ session }) => ({ worker: workerIndex(), id: session.id }))
   .request('owner', ({ body }) => ({ owner: app.ownerOf((body as { id: number }).id) }))
   .request('sendTo', ({ body }) => {
@@ -35,10 +39,10 @@ const app: Msgtrans<any, any, any> = new Msgtrans({
     return { ok: true }
   })
   .request('burst', ({ body }) => {
-    const { id, n } = body as { id: number; n: number }
+    const { id, n, tag = 'b' } = body as { id: number; n: number; tag?: string }
     const before = clusterStats()!.wakeups
     let sent = 0
-    for (let i = 0; i < n; i++) if (app.send(id, 'note', { text: `b${i}`, from: workerIndex() }) === 'sent') sent++
+    for (let i = 0; i < n; i++) if (app.send(id, 'note', { text: `${tag}${i}`, from: workerIndex() }) === 'sent') sent++
     return { sent, before }
   })
   .request('stats', () => clusterStats())

@@ -6,6 +6,10 @@ export interface ClusterProc {
   proc: ReturnType<typeof Bun.spawn>
   tcp: number
   ws: number
+  /** UDP port the primary picked for QUIC (the fixture asks for port 0). */
+  quic: number
+  /** SHA-256 of the dev certificate, as the primary logged it. */
+  fingerprint: string
   output(): string
   stop(): Promise<void>
 }
@@ -55,10 +59,15 @@ export async function startCluster(opts: {
   void pump(proc.stderr as ReadableStream<Uint8Array>)
   await waitFor(() => out.includes('ready {') || proc.exitCode !== null, 20_000, 'cluster ready line')
   if (!out.includes('ready {')) throw new Error(`cluster did not start:\n${out}`)
+  const ready = JSON.parse(out.split('\n').find((l) => l.startsWith('ready {'))!.slice('ready '.length))
+  const fingerprint = out.match(/self-signed ECDSA P-256 certificate, sha256 ([0-9A-F:]+)/)?.[1]
+  if (!fingerprint) throw new Error(`no dev certificate fingerprint in the output:\n${out}`)
   return {
     proc,
     tcp,
     ws,
+    quic: ready.ports.quic,
+    fingerprint,
     output: () => out,
     async stop() {
       if (proc.exitCode === null) proc.kill('SIGKILL')
@@ -73,10 +82,12 @@ export interface Peer {
   id: number
 }
 
-/** Connects over TCP or WS and asks the server which worker and session id it got. */
-export async function join(c: ClusterProc, transport: 'tcp' | 'ws' = 'tcp'): Promise<Peer> {
-  const url = transport === 'tcp' ? `tcp://127.0.0.1:${c.tcp}` : `ws://127.0.0.1:${c.ws}`
-  const client = await connect(url)
+/** Connects (QUIC: pinning the primary's dev certificate) and asks for worker and session id. */
+export async function join(c: ClusterProc, transport: 'tcp' | 'ws' | 'quic' = 'tcp'): Promise<Peer> {
+  const client =
+    transport === 'quic'
+      ? await connect(`quic://127.0.0.1:${c.quic}`, { fingerprint: c.fingerprint })
+      : await connect(transport === 'tcp' ? `tcp://127.0.0.1:${c.tcp}` : `ws://127.0.0.1:${c.ws}`)
   const me = await client.request<{ worker: number; id: number }>('whoami')
   return { client, ...me }
 }
