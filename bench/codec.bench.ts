@@ -11,6 +11,8 @@ const payload1k = new Uint8Array(1024).fill(2)
 const ext = new TextEncoder().encode('route:chat/send')
 const packet1k = encodePacket({ type: 1, id: 7, ext, payload: payload1k })
 const scratch = new Uint8Array(2048)
+const frame64 = Buffer.from(encodePacket({ id: 1, ext, payload: payload64 }))
+const frameHead = frame64.length - 64
 
 // A 1 MiB stream of 64-byte-payload packets, fed in 64 KiB chunks like a socket.
 const one = encodePacket({ id: 1, ext, payload: payload64 })
@@ -31,6 +33,11 @@ const cases: Case[] = [
     return v.getUint32(0) + v.getUint32(4) + v.getUint32(8) + v.getUint32(12)
   }],
   ['decode 1 KiB packet', 'decodePacket (views)', () => decodePacket(packet1k)],
+  // A WebSocket frame arrives in a fresh buffer per message: what does the payload cost?
+  ['small payload of a fresh frame (64 B)', 'baseline: the fresh frame buffer alone', () => Buffer.from(frame64)],
+  ['small payload of a fresh frame (64 B)', 'view (subarray)', () => Buffer.from(frame64).subarray(frameHead)],
+  ['small payload of a fresh frame (64 B)', 'decodePacket (copies up to COPY_SMALL_PAYLOAD)', () =>
+    decodePacket(Buffer.from(frame64))],
   [`frame 1 MiB stream (${count} packets, 64 KiB chunks)`, 'baseline: copy every chunk once (slice)', () => {
     let s = 0
     for (const c of chunks) s += c.slice().length

@@ -27,6 +27,11 @@ const SCRATCH_BYTES = 64 * 1024
 const BIG_FRAME = 64 * 1024
 const scratch = new Uint8Array(SCRATCH_BYTES)
 const scratchSlot = { bytes: scratch, offset: 0 }
+// Views of the scratch buffer's first n bytes, kept for small n: making one per send
+// cost more than the rest of the send path (a typed-array view is an allocation plus
+// a C++ call). At most CACHED_VIEWS of them.
+const CACHED_VIEWS = 4096
+const scratchViews: (Uint8Array | undefined)[] = []
 
 /** A WebSocket connection: one binary frame = one packet. */
 export class WsConnection implements Connection {
@@ -83,7 +88,7 @@ export class WsConnection implements Connection {
 
   /** Sends the `n` bytes encoded at the scratch slot. */
   commitReserved(n: number): SendResult {
-    return this.write(scratch.subarray(0, n))
+    return this.write(n <= CACHED_VIEWS ? (scratchViews[n] ??= scratch.subarray(0, n)) : scratch.subarray(0, n))
   }
 
   close(code: number = CloseCode.normal, reason = ''): void {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'bun:test'
 import {
+  COPY_SMALL_PAYLOAD,
   decodePacket,
   DEFAULT_LIMITS,
   encodePacket,
@@ -56,11 +57,23 @@ describe('v1 codec vectors', () => {
     })
   }
 
-  test('decoded ext and payload are views, not copies', () => {
-    const bytes = encodePacket({ ext: utf8('e'), payload: utf8('payload') })
+  test('decoded payloads above COPY_SMALL_PAYLOAD are views, not copies', () => {
+    const payload = new Uint8Array(COPY_SMALL_PAYLOAD + 1).fill(3)
+    const bytes = encodePacket({ ext: utf8('e'), payload })
     const p = decodePacket(bytes)
     expect(p.payload.buffer).toBe(bytes.buffer)
     expect(p.payload.byteOffset).toBe(17)
+    expect(p.payload).toEqual(payload)
+  })
+
+  test('small decoded payloads are exact copies (cheaper than a view of a fresh frame)', () => {
+    for (const n of [1, 64, COPY_SMALL_PAYLOAD]) {
+      const payload = Uint8Array.from({ length: n }, (_, i) => (i * 7 + 1) & 0xff)
+      const bytes = encodePacket({ ext: utf8('e'), payload })
+      const p = decodePacket(bytes)
+      expect(p.payload.buffer).not.toBe(bytes.buffer)
+      expect(p.payload).toEqual(payload)
+    }
   })
 
   test('unknown flag bits are carried, not rejected', () => {
