@@ -13,7 +13,7 @@ async function tiny(script: string): Promise<string> {
 }
 
 test('codec benchmark runs (tiny mode)', async () => {
-  expect(await tiny('bench/codec.bench.ts')).toContain('codec bench tiny: 7 cases ok')
+  expect(await tiny('bench/codec.bench.ts')).toContain('codec bench tiny: 10 cases ok')
 }, 60_000)
 
 test('hot path benchmark runs (tiny mode)', async () => {
