@@ -92,23 +92,29 @@ pub const Ledger = struct {
         allocator.free(old);
     }
 
-    /// One more reference to `ref`.
-    pub fn add(self: *Ledger, allocator: std.mem.Allocator, ref: bp.Ref) Error!void {
+    /// One more reference to `ref`, in one probe: the run ends at `ref`'s entry or at the
+    /// empty slot where it goes. Grows first when one more entry would pass half full.
+    pub inline fn add(self: *Ledger, allocator: std.mem.Allocator, ref: bp.Ref) Error!void {
+        if ((self.used + 1) * 2 > self.entries.len) try self.reserve(allocator, 1);
         const key = ref + 1;
-        if (self.find(key)) |i| {
-            self.entries[i].count += 1;
-        } else {
-            try self.reserve(allocator, 1);
-            var i = self.home(key);
-            while (self.entries[i].key != 0) i = (i + 1) & self.mask();
-            self.entries[i] = .{ .key = key, .count = 1 };
-            self.used += 1;
+        var i = self.home(key);
+        while (true) : (i = (i + 1) & self.mask()) {
+            const k = self.entries[i].key;
+            if (k == key) {
+                self.entries[i].count += 1;
+                break;
+            }
+            if (k == 0) {
+                self.entries[i] = .{ .key = key, .count = 1 };
+                self.used += 1;
+                break;
+            }
         }
         @atomicStore(u64, &self.held, self.held + 1, .monotonic);
     }
 
     /// One reference fewer; false (nothing changed) when the ledger has none of `ref`.
-    pub fn drop(self: *Ledger, ref: bp.Ref) bool {
+    pub inline fn drop(self: *Ledger, ref: bp.Ref) bool {
         const i = self.find(ref + 1) orelse return false;
         assert(self.entries[i].count > 0);
         self.entries[i].count -= 1;
