@@ -3,6 +3,7 @@
 // packets (16 per chunk, as socket reads carry them) through the real TcpFramer. Baseline: the framer alone on the same stream.
 //   bun bench/hotpath.bench.ts             full (writes bench/results/hotpath.*)
 //   BENCH_TINY=1 bun bench/hotpath.bench.ts
+//   bun bench/hotpath.bench.ts --cpu 300   CPU ns per packet (for A/B on a busy box)
 import { bench, group, run, summary } from 'mitata'
 import { Msgtrans } from '../src/index.ts'
 import { encodePacket, routeExt, TcpFramer, type Packet, type SendResult } from '../src/protocol/index.ts'
@@ -68,7 +69,23 @@ function framerOnly(): number {
   return n
 }
 
-if (tiny) {
+/** CPU ns per packet over `iters` runs (user+system time: robust to a busy, shared box). */
+function cpuPerPacket(fn: () => number, iters: number): number {
+  for (let i = 0; i < 30; i++) fn()
+  const t0 = process.cpuUsage()
+  for (let i = 0; i < iters; i++) fn()
+  const t = process.cpuUsage(t0)
+  return ((t.user + t.system) * 1000) / (iters * count)
+}
+
+const cpuArg = process.argv.indexOf('--cpu')
+if (cpuArg >= 0) {
+  // `bun bench/hotpath.bench.ts --cpu 300`: CPU time per packet, framer alone and full path.
+  const iters = Number(process.argv[cpuArg + 1] ?? 300)
+  const framer = cpuPerPacket(framerOnly, iters)
+  const full = cpuPerPacket(echoStream, iters)
+  console.log(JSON.stringify({ framerNsPerPacket: +framer.toFixed(1), echoNsPerPacket: +full.toFixed(1), iters }))
+} else if (tiny) {
   written = 0
   if (echoStream() !== count) throw new Error('echo path lost packets')
   batch.flush()
