@@ -49,7 +49,11 @@ export class Guards {
     this.upgrade = upgradeGate(config.allowedOrigins, (ip) => this.limiter.check(ip), (req, ip) =>
       this.auth.upgrade(req, ip),
     )
+    this.#plain = !this.idle && !this.auth.enabled && !this.rate.enabled && !config.authorize
   }
+
+  /** No idle timeout, authentication, rate limit or authorize hook: only the in-flight bound applies. */
+  readonly #plain: boolean
 
   /** Counts a new connection; refuses (notice + close) past the connection limits. */
   admit(conn: Connection): boolean {
@@ -84,6 +88,9 @@ export class Guards {
 
   /** Runs the inbound checks; calls `dispatch` when the packet may reach its route. */
   packet(session: Session, packet: Packet, dispatch: (s: Session, p: Packet) => void): void {
+    if (this.#plain && this.inflight.count(session) < this.config.maxInflightRequests) {
+      return dispatch(session, packet)
+    }
     this.idle?.touch(session)
     if (!this.auth.admit(session, packet)) return
     if (packet.type === PacketType.response) return dispatch(session, packet)
