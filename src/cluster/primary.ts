@@ -188,8 +188,14 @@ export class ClusterPrimary {
     void announced.then(() => {
       // No live worker pushes to its inbox any more: what is queued there and what it
       // held can go back to the pool before the slot starts again.
-      const r = this.options.reclaim?.(slot.index)
-      const freed = r ? `, ${r.inbox} queued messages, ${r.buffers} buffer references` : ''
+      let freed = ''
+      try {
+        const r = this.options.reclaim?.(slot.index)
+        if (r) freed = `, ${r.inbox} queued messages, ${r.buffers} buffer references`
+      } catch (e) {
+        // The slot must come back even if its buffers could not be given back.
+        freed = `; giving its buffers back failed: ${(e as Error).message}`
+      }
       this.options.log(`worker ${slot.index}: swept ${sessions} sessions${freed}`)
       if (restart && !this.#stopping) this.#spawn(slot.index, slot.incarnation + 1)
     })
