@@ -118,16 +118,37 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
    * are ours; see src/cluster). TCP takes the run in one write; other transports get
    * one frame per packet.
    */
-  writeStamped(packets: Uint8Array): SendResult {
+  writeStamped(packets: Uint8Array, from = 0, to = packets.length): SendResult {
+    const conn = this.connection
+    const tcp = conn.transport === 'tcp'
+    // Small runs are copied straight into the connection's outbound space and stamped
+    // there (no view per packet); big TCP runs are written by reference instead.
+    if (conn.reserve && (!tcp || to - from < COPY_RUN_BELOW)) {
+      let result: SendResult = 'sent'
+      for (let off = from; off < to; ) {
+        const n = tcp ? to - from : packetSize(packets, off)
+        const slot = conn.reserve(n)
+        if (!slot) return worse(result, this.#writeStampedViews(packets, off, to))
+        copyInto(slot.bytes, slot.offset, packets, off, n)
+        for (let p = slot.offset; p < slot.offset + n; p += packetSize(slot.bytes, p)) stampId(slot.bytes, this.#ids.next(), p)
+        result = worse(result, conn.commitReserved!(n))
+        off += n
+      }
+      return result
+    }
+    return this.#writeStampedViews(packets, from, to)
+  }
+
+  #writeStampedViews(packets: Uint8Array, from: number, to: number): SendResult {
     const tcp = this.connection.transport === 'tcp'
     let result: SendResult = 'sent'
-    for (let off = 0; off < packets.length; ) {
+    for (let off = from; off < to; ) {
       const size = packetSize(packets, off)
       stampId(packets, this.#ids.next(), off)
       if (!tcp) result = worse(result, this.connection.write(packets.subarray(off, off + size)))
       off += size
     }
-    return tcp ? this.connection.write(packets) : result
+    return tcp ? this.connection.write(from === 0 && to === packets.length ? packets : packets.subarray(from, to)) : result
   }
 
   /** Like writeStamped() for a request: resolves with the peer's response packet. */
@@ -160,6 +181,15 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
   close(code?: number, reason?: string): void {
     this.connection.close(code, reason)
   }
+}
+
+/** Runs shorter than this are copied into a TCP connection's batch (one write per turn). */
+const COPY_RUN_BELOW = 16 * 1024
+
+/** Copies n bytes; short copies in a loop, which beats a view plus native copy. */
+function copyInto(dst: Uint8Array, at: number, src: Uint8Array, from: number, n: number): void {
+  if (n <= 256) for (let i = 0; i < n; i++) dst[at + i] = src[from + i]!
+  else dst.set(src.subarray(from, from + n), at)
 }
 
 /** message_id lives at bytes 4..7 of the v1 header, big-endian. */

@@ -3,12 +3,15 @@ import type { ClusterHooks } from '../app/cluster-hooks.ts'
 import type { Server } from '../app/server.ts'
 import type { SessionTable } from '../native/index.ts'
 import {
+  encodeBody,
   encodeOutbound,
   ErrorCode,
   jsonCodec,
   MsgtransError,
   outboundFields,
   PacketType,
+  ROUTE_FLAGS,
+  routeExt,
   type Packet,
   type SendOptions,
   type SendResult,
@@ -138,6 +141,13 @@ export class ClusterLink implements ClusterHooks {
   send(id: number, target: Target, body?: unknown, opts?: SendOptions): SendResult {
     const peer = this.#ownerPeer(id)
     if (!peer) return 'dropped'
+    if (this.native && typeof target === 'string' && opts === undefined) {
+      // Hot path: a route name and no options, encoded without intermediate objects.
+      const payload = encodeBody(body, jsonCodec)
+      const ext = routeExt(target)
+      const ok = this.native.sendParts(peer.index, id, this.server.bizOf(target), ROUTE_FLAGS, 0, ext, payload)
+      return ok ? 'sent' : 'dropped'
+    }
     const f = outboundFields(target, body, jsonCodec, opts, this.server.bizOf)
     if (this.native) return this.native.sendFields(peer.index, id, f) ? 'sent' : 'dropped'
     return peer.push({ t: 'send', id, p: encodeOutbound(f, PacketType.oneWay, 0) }) ? 'sent' : 'dropped'
@@ -232,13 +242,13 @@ export class ClusterLink implements ClusterHooks {
   }
 
   /** Writes in place; returns the connection when its write queue kept the bytes. */
-  #toSession = (handle: number, bytes: Uint8Array): Connection[] | null => {
+  #toSession = (handle: number, bytes: Uint8Array, from: number, to: number): Connection[] | null => {
     const s = this.server.sessions.get(handle)
     if (!s) {
       this.undeliverable++
       return null
     }
-    const r = s.writeStamped(bytes)
+    const r = s.writeStamped(bytes, from, to)
     return r === 'queued' && keepsViews(s.transport) ? [s.connection] : null
   }
 

@@ -79,12 +79,25 @@ export class NativeDelivery {
    * ONE queue entry at the end of the turn. False when no buffer could be had.
    */
   sendFields(peer: number, handle: number, f: OutboundFields): boolean {
-    const len = HEADER_SIZE + (f.ext?.length ?? 0) + f.payload.length
+    return this.sendParts(peer, handle, f.biz, f.flags, f.compression, f.ext, f.payload)
+  }
+
+  /** sendFields without the fields object (the app.send(id, route, body) hot path). */
+  sendParts(
+    peer: number,
+    handle: number,
+    biz: number,
+    flags: number,
+    compression: number,
+    ext: Uint8Array | undefined,
+    payload: Uint8Array,
+  ): boolean {
+    const len = HEADER_SIZE + (ext?.length ?? 0) + payload.length
     if (RECORD_HEADER + len > BATCH_BYTES) {
       this.#flushPeer(peer)
       const ref = this.#pool.acquire(len)
       if (ref < 0) return this.#refused() !== 'full'
-      encodePartsInto(this.#pool.view(ref), 0, PacketType.oneWay, f.biz, 0, f.flags, f.compression, f.ext, f.payload)
+      encodePartsInto(this.#pool.view(ref), 0, PacketType.oneWay, biz, 0, flags, compression, ext, payload)
       return this.#push(peer, handle, ref, len, 0) !== 'full'
     }
     let b = this.#open.get(peer)
@@ -105,7 +118,7 @@ export class NativeDelivery {
       b.lastLenAt = b.used + 8
       b.used += RECORD_HEADER
     }
-    encodePartsInto(b.view, b.used, PacketType.oneWay, f.biz, 0, f.flags, f.compression, f.ext, f.payload)
+    encodePartsInto(b.view, b.used, PacketType.oneWay, biz, 0, flags, compression, ext, payload)
     b.used += len
     b.packets++
     return true
@@ -184,7 +197,7 @@ export class NativeDelivery {
    * behind backpressure); those buffers are released once those have drained.
    */
   drain(
-    toSession: (handle: number, bytes: Uint8Array) => Connection[] | null,
+    toSession: ToSession,
     toTopic: (topic: string, bytes: Uint8Array) => Connection[] | null,
   ): number {
     let entries = 0
@@ -199,7 +212,7 @@ export class NativeDelivery {
         holders = toTopic(topic, view.subarray(2 + tl, len))
         this.delivered++
       } else {
-        holders = toSession(handle, view.subarray(0, len))
+        holders = toSession(handle, view, 0, len)
         this.delivered++
       }
       if (holders && holders.length > 0) this.#defer(ref, holders)
@@ -215,14 +228,14 @@ export class NativeDelivery {
   #unbatch(
     view: Uint8Array,
     len: number,
-    toSession: (handle: number, bytes: Uint8Array) => Connection[] | null,
+    toSession: ToSession,
   ): Connection[] | null {
     const dv = new DataView(view.buffer, view.byteOffset, len)
     let held: Connection[] | null = null
     for (let off = 0; off < len; ) {
       const handle = dv.getUint32(off) + dv.getUint32(off + 4) * 2 ** 32
       const size = dv.getUint32(off + 8)
-      const h = toSession(handle, view.subarray(off + RECORD_HEADER, off + RECORD_HEADER + size))
+      const h = toSession(handle, view, off + RECORD_HEADER, off + RECORD_HEADER + size)
       if (h) for (const c of h) (held ??= []).includes(c) || held.push(c)
       off += RECORD_HEADER + size
       this.delivered += countPackets(dv, off - size, off)
@@ -255,6 +268,12 @@ export class NativeDelivery {
     return this.#deferred.length
   }
 }
+
+/**
+ * Owner side: writes the packets at bytes[from, to) to session `handle`; returns the
+ * connections that kept a view of them (queued behind backpressure), or null.
+ */
+export type ToSession = (handle: number, bytes: Uint8Array, from: number, to: number) => Connection[] | null
 
 interface OpenBatch {
   ref: number

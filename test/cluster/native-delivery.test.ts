@@ -24,7 +24,8 @@ test.skipIf(!native)('batches one turn of sends into one queue entry, runs per s
   expect(wakes).toEqual([B]) // one wake for the whole turn
   expect(b.inbox.stats().len).toBe(1) // ONE queue entry
   const runs: Array<{ handle: number; texts: string[] }> = []
-  b.drain((handle, bytes) => {
+  b.drain((handle, slab, from, to) => {
+    const bytes = slab.subarray(from, to)
     const texts: string[] = []
     for (let off = 0; off < bytes.length; ) {
       const size = 16 + ((bytes[off + 8]! << 8) | bytes[off + 9]!) + new DataView(bytes.buffer, bytes.byteOffset).getUint32(off + 10)
