@@ -121,18 +121,30 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
   writeStamped(packets: Uint8Array, from = 0, to = packets.length): SendResult {
     const conn = this.connection
     const tcp = conn.transport === 'tcp'
-    // Small runs are copied straight into the connection's outbound space and stamped
-    // there (no view per packet); big TCP runs are written by reference instead.
-    if (conn.reserve && (!tcp || to - from < COPY_RUN_BELOW)) {
+    const n = to - from
+    if (tcp && n < COPY_RUN_BELOW && conn.reserve) {
+      // A small TCP run is copied straight into the connection's batch, stamped there.
+      const slot = conn.reserve(n)
+      if (slot) {
+        const dst = slot.bytes
+        const at = slot.offset
+        copyInto(dst, at, packets, from, n)
+        for (let p = at; p < at + n; p += packetSize(dst, p)) stampId(dst, this.#ids.next(), p)
+        return conn.commitReserved!(n)
+      }
+    }
+    // Frame transports: each packet copied into the connection's send space (no view
+    // per packet); big TCP runs are written by reference instead.
+    if (!tcp && conn.reserve) {
       let result: SendResult = 'sent'
       for (let off = from; off < to; ) {
-        const n = tcp ? to - from : packetSize(packets, off)
-        const slot = conn.reserve(n)
+        const size = packetSize(packets, off)
+        const slot = conn.reserve(size)
         if (!slot) return worse(result, this.#writeStampedViews(packets, off, to))
-        copyInto(slot.bytes, slot.offset, packets, off, n)
-        for (let p = slot.offset; p < slot.offset + n; p += packetSize(slot.bytes, p)) stampId(slot.bytes, this.#ids.next(), p)
-        result = worse(result, conn.commitReserved!(n))
-        off += n
+        copyInto(slot.bytes, slot.offset, packets, off, size)
+        stampId(slot.bytes, this.#ids.next(), slot.offset)
+        result = worse(result, conn.commitReserved!(size))
+        off += size
       }
       return result
     }
