@@ -10,12 +10,13 @@ import {
   routeName,
   jsonCodec,
   claimLease,
+  type ReceiveLease,
   type Packet,
 } from '../protocol/index.ts'
 import { writePacket } from '../transport/index.ts'
 import { then, type MaybePromise } from './maybe-async.ts'
 import { replyError } from './reply.ts'
-import { formatIssues, type StandardSchemaV1 } from './schema.ts'
+import { formatIssues, type StandardResult, type StandardSchemaV1 } from './schema.ts'
 import type { Session } from './session.ts'
 import type { AppState, RouteEntry } from './state.ts'
 
@@ -51,29 +52,47 @@ export function dispatchPacket(rt: Runtime, session: Session, packet: Packet): v
     }
     return
   }
-  for (const hook of rt.state.onMessage) if (hook({ session, packet }) === false) return
+  if (rt.state.onMessage.length > 0 && !runOnMessage(rt, session, packet)) return
   const name = routeName(packet.ext, packet.flags)
   const route = name !== undefined ? rt.state.routes.get(name) : rt.state.byBiz.get(packet.biz)
   // A packet collected into a lent receive buffer goes back once the handler is done,
   // when the route does not hand the bytes themselves to user code (see RouteEntry.lends).
   const lease = route?.lends ? claimLease(packet.payload) : null
   let settled = true
+  // Hot path note: nothing here is captured by a closure (closures live in the helpers
+  // below), so a call allocates no scope object.
   try {
     if (!route) return handleUnrouted(rt, session, packet, name)
     const body = decodeBody(rt, route.codec, packet)
-    const out = route.body
-      ? then(validate(route.body, body, ErrorCode.validation), (valid) => runHandler(rt, session, packet, route, valid))
-      : runHandler(rt, session, packet, route, body)
+    let out: unknown
+    if (route.body) {
+      const valid = validate(route.body, body, ErrorCode.validation)
+      out = valid instanceof Promise ? handleLater(rt, session, packet, route, valid) : runHandler(rt, session, packet, route, valid)
+    } else out = runHandler(rt, session, packet, route, body)
     if (out instanceof Promise) {
       settled = false
-      const done = out.catch((err) => fail(rt, session, packet, err, route.name))
-      track(rt, session, packet, lease ? done.finally(() => lease.release()) : done)
+      trackAsync(rt, session, packet, route, out, lease)
     }
   } catch (err) {
     fail(rt, session, packet, err, route?.name ?? name)
   } finally {
     if (settled) lease?.release()
   }
+}
+
+function runOnMessage(rt: Runtime, session: Session, packet: Packet): boolean {
+  for (const hook of rt.state.onMessage) if (hook({ session, packet }) === false) return false
+  return true
+}
+
+function handleLater(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, valid: Promise<unknown>) {
+  return valid.then((v) => runHandler(rt, session, packet, route, v))
+}
+
+// An async handler: failures answer like sync ones; the lease goes back when it settles.
+function trackAsync(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, out: Promise<unknown>, lease: ReceiveLease | null) {
+  const done = out.catch((err) => fail(rt, session, packet, err, route.name))
+  track(rt, session, packet, lease ? done.finally(() => lease.release()) : done)
 }
 
 function handleUnrouted(rt: Runtime, session: Session, packet: Packet, name: string | undefined) {
@@ -97,6 +116,11 @@ function runHandler(rt: Runtime, session: Session, packet: Packet, route: RouteE
   if (derives.length === 0 && beforeHandle.length === 0 && route.beforeHandle.length === 0) {
     return finish(rt, session, packet, route, route.handler(ctx))
   }
+  return runHooked(rt, session, packet, route, ctx)
+}
+
+function runHooked(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, ctx: Record<string, unknown>) {
+  const { derives, beforeHandle } = rt.state
   return then(runDerives(derives, ctx, 0), () => {
     const hooks = route.beforeHandle.length ? [...beforeHandle, ...route.beforeHandle] : beforeHandle
     return then(runBefore(hooks, ctx, 0), (value) =>
@@ -107,9 +131,23 @@ function runHandler(rt: Runtime, session: Session, packet: Packet, route: RouteE
 
 function finish(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, result: unknown) {
   if (route.kind === 'message' || packet.type !== PacketType.request) return result
-  return then(result, (r) =>
-    then(validate(route.response, r, ErrorCode.badResponse), (v) => respond(rt, session, packet, route, v)),
-  )
+  if (result instanceof Promise) return answerLater(rt, session, packet, route, result)
+  return answer(rt, session, packet, route, result)
+}
+
+function answerLater(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, result: Promise<unknown>) {
+  return result.then((r) => answer(rt, session, packet, route, r))
+}
+
+// Validates a request's result and responds; no closures when the schema is synchronous.
+function answer(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, result: unknown) {
+  const valid = validate(route.response, result, ErrorCode.badResponse)
+  if (valid instanceof Promise) return respondLater(rt, session, packet, route, valid)
+  respond(rt, session, packet, route, valid)
+}
+
+function respondLater(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, valid: Promise<unknown>) {
+  return valid.then((v) => respond(rt, session, packet, route, v))
 }
 
 function runDerives(derives: AppState['derives'], ctx: Record<string, unknown>, i: number): MaybePromise<void> {
@@ -157,10 +195,17 @@ function decodeBody(rt: Runtime, codec: RouteEntry['codec'] | undefined, packet:
 
 function validate(schema: StandardSchemaV1 | undefined, value: unknown, code: string): MaybePromise<unknown> {
   if (!schema) return value
-  return then(schema['~standard'].validate(value), (r) => {
-    if (r.issues) throw new MsgtransError(code, formatIssues(r.issues), r.issues)
-    return r.value
-  })
+  const r = schema['~standard'].validate(value)
+  return r instanceof Promise ? checkLater(r, code) : checked(r, code)
+}
+
+function checkLater(r: Promise<StandardResult<unknown>>, code: string): Promise<unknown> {
+  return r.then((x) => checked(x, code))
+}
+
+function checked(r: StandardResult<unknown>, code: string): unknown {
+  if (r.issues) throw new MsgtransError(code, formatIssues(r.issues), r.issues)
+  return r.value
 }
 
 function track(rt: Runtime, session: Session, packet: Packet, work: Promise<unknown>): void {

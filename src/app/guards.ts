@@ -109,8 +109,19 @@ export class Guards {
     }
     const allowed = this.#authorizeRoute(session, packet, name)
     if (allowed === true) return dispatch(session, packet)
+    if (allowed === false) return replyError(session, packet, ErrorCode.forbidden, `not allowed: ${name}`)
+    this.#authorizeLater(session, packet, name, allowed, dispatch)
+  }
+
+  // An async authorize hook (kept apart: its closures would cost every packet a scope).
+  #authorizeLater(
+    session: Session,
+    packet: Packet,
+    name: string | undefined,
+    allowed: Promise<boolean>,
+    dispatch: (s: Session, p: Packet) => void,
+  ): void {
     const forbid = (m: string) => replyError(session, packet, ErrorCode.forbidden, m)
-    if (allowed === false) return forbid(`not allowed: ${name}`)
     const work = allowed.then(
       (ok) => (ok ? dispatch(session, packet) : forbid(`not allowed: ${name}`)),
       (e) => forbid(String(e?.message ?? e)),
