@@ -71,6 +71,8 @@ interface Doc {
     met: boolean | null
     metric: string
     runs: RunSummary[]
+    /** Latency sweep: highest fixed rate with p99 < 1 ms (and a punctual generator). */
+    sweep?: { msgtrans: number | null; baseline: number | null }
   }>
 }
 
@@ -121,9 +123,13 @@ export function renderMarkdown(doc: Doc): string {
           ? `p99 ${n(fixed.latency_us?.p99)} µs at ${fixed.phase.replace('fixed ', '')} ` +
             `(loadgen send lateness p99 ${n(fixed.loadgen.send_lateness_us?.p99)} µs)`
           : `${n(s.runs[0]?.msgs_per_s)} deliveries/s`
+    const sweep = s.sweep
+      ? `; highest swept rate with p99 < 1 ms: ${s.sweep.msgtrans ? `${n(s.sweep.msgtrans)}/s` : 'none'}` +
+        ` (raw Bun.listen echo of 1 KiB at the same rates: ${s.sweep.baseline ? `${n(s.sweep.baseline)}/s` : 'none'})`
+      : ''
     const perCpu = s.cpuRatio === null ? '-' : `${n(s.cpuRatio, 2)}x`
     const met = s.met === null ? (fixed ? 'inconclusive (generator late)' : '-') : s.met ? 'yes' : 'no'
-    lines.push(`| ${s.name} | ${s.target} | ${measured} | ${perCpu} | ${met} |`)
+    lines.push(`| ${s.name} | ${s.target} | ${measured}${sweep} | ${perCpu} | ${met} |`)
   }
   lines.push(
     '',

@@ -36,6 +36,18 @@ export interface Scenario {
   baseline?: Run
   /** Request/response: find the max, then run at this fraction of it at a fixed rate. */
   fixedRateAt?: number
+  /**
+   * More fixed rates (fractions of the max) for a latency sweep, each also run against
+   * `sweepBaseline` (a raw echo of the same size): where does p99 stay under 1 ms?
+   */
+  sweep?: number[]
+  sweepBaseline?: Run
+}
+
+/** The highest fixed rate of a sweep whose p99 was under 1 ms with a punctual generator. */
+export interface SweepVerdict {
+  msgtrans: number | null
+  baseline: number | null
 }
 
 export interface ScenarioResult {
@@ -49,6 +61,7 @@ export interface ScenarioResult {
   cpuRatio: number | null
   met: boolean | null
   runs: RunSummary[]
+  sweep?: SweepVerdict
 }
 
 const argv = process.argv.slice(2)
@@ -102,6 +115,8 @@ function scenarios(): Scenario[] {
         args: { mode: 'rr', route: 'rr', size: KiB, conns: size(16, 4), depth: size(8, 4), ...timing },
       },
       fixedRateAt: 0.5,
+      sweep: tiny ? [0.25] : [0.25, 0.15, 0.08],
+      sweepBaseline: raw('tcp', KiB, size(16, 4), size(8, 4)),
     },
     {
       ...vsRaw('tcp-transfer-64k', 'TCP transfer 64 KiB packets (echo)', 'tcp', 64 * KiB, size(8, 2), 4),
@@ -162,6 +177,7 @@ async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<Scen
     const fixed = await measure(bin, s.subject, pin, { rate, depth: 1024 })
     runs.push(summarize('msgtrans', s.subject.server, fixed, `fixed ${rate}/s`))
   }
+  const sweep = s.sweep?.length ? await runSweep(bin, s, pin, subject.msgs_per_s, runs) : undefined
   let ratio: number | null = null
   let cpuRatio: number | null = null
   if (s.baseline) {
@@ -180,7 +196,28 @@ async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<Scen
       : s.fixedRateAt !== undefined && fixedP99 !== undefined && punctual
         ? fixedP99 < 1000
         : null
-  return { name: s.name, title: s.title, metric: s.metric, target: s.target, targetRatio: s.targetRatio ?? null, ratio, cpuRatio, met, runs }
+  return { name: s.name, title: s.title, metric: s.metric, target: s.target, targetRatio: s.targetRatio ?? null, ratio, cpuRatio, met, runs, sweep }
+}
+
+// Fixed rates below the max, msgtrans and the raw baseline at each; runs are appended.
+async function runSweep(bin: string, s: Scenario, pin: boolean, max: number, runs: RunSummary[]): Promise<SweepVerdict> {
+  const under = (r: LoadgenReport) =>
+    (r.latency_us?.p99 ?? Infinity) < 1000 && (r.send_lateness_us?.p99 ?? Infinity) <= MAX_SEND_LATENESS_US
+  const verdict: SweepVerdict = { msgtrans: null, baseline: null }
+  const half = Math.round(max * (s.fixedRateAt ?? 0.5))
+  for (const f of [s.fixedRateAt ?? 0.5, ...s.sweep!]) {
+    const rate = Math.max(1, Math.round(max * f))
+    if (rate !== half) {
+      const mine = await measure(bin, s.subject, pin, { rate, depth: 1024 })
+      runs.push(summarize('msgtrans', s.subject.server, mine, `fixed ${rate}/s`))
+      if (under(mine)) verdict.msgtrans = Math.max(verdict.msgtrans ?? 0, rate)
+    } else if (runs[1] && under(runs[1].loadgen)) verdict.msgtrans = rate
+    if (!s.sweepBaseline) continue
+    const base = await measure(bin, s.sweepBaseline, pin, { rate, depth: 1024 })
+    runs.push(summarize('baseline', s.sweepBaseline.server, base, `fixed ${rate}/s`))
+    if (under(base)) verdict.baseline = Math.max(verdict.baseline ?? 0, rate)
+  }
+  return verdict
 }
 
 async function main() {

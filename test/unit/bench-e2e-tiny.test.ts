@@ -48,7 +48,9 @@ describe('bench/e2e.ts tiny mode', () => {
 
 function checkScenario(s: any) {
   const baselined = s.name !== 'tcp-rr-1k' && s.name !== 'publish-1k'
-  expect(s.runs.length).toBe(s.name === 'tcp-rr-1k' ? 2 : baselined ? 2 : 1)
+  // tcp-rr-1k: closed loop, then the latency sweep (half and a quarter of max), each rate
+  // for msgtrans and the raw echo baseline.
+  expect(s.runs.length).toBe(s.name === 'tcp-rr-1k' ? 5 : baselined ? 2 : 1)
   if (baselined) expect(s.ratio).toBeGreaterThan(0)
   for (const run of s.runs) {
     const r = run.loadgen
@@ -67,5 +69,8 @@ function checkScenario(s: any) {
     expect(fixed.latency_from).toBe('intended_send')
     expect(fixed.config.rate).toBeGreaterThan(0)
     expect(fixed.send_lateness_us.p50).toBeGreaterThan(0)
+    expect(s.runs.map((r: any) => r.server)).toEqual(['msgtrans', 'msgtrans', 'raw-tcp', 'msgtrans', 'raw-tcp'])
+    for (const r of s.runs.slice(1)) expect(r.phase).toMatch(/^fixed \d+\/s$/)
+    expect(Object.keys(s.sweep).sort()).toEqual(['baseline', 'msgtrans'])
   }
 }
