@@ -6,34 +6,11 @@
 import { mkdir } from 'node:fs/promises'
 import os from 'node:os'
 import { Msgtrans } from '../src/index.ts'
-import { encodePacket, routeExt, TcpFramer, type SendResult } from '../src/protocol/index.ts'
-import type { Connection } from '../src/transport/index.ts'
-import { WriteBatch } from '../src/transport/batch.ts'
+import { encodePacket, routeExt, TcpFramer } from '../src/protocol/index.ts'
+import { NullConnection } from './null-connection.ts'
 
 const tiny = process.env.BENCH_TINY === '1'
 const N = tiny ? 20_000 : 1_000_000
-
-/** A connection that batches like TCP and discards what it would write. */
-class NullConnection implements Connection {
-  readonly transport = 'tcp' as const
-  readonly remoteAddress = '127.0.0.1'
-  readonly bufferedAmount = 0
-  readonly closed = false
-  bytes = 0
-  readonly batch = new WriteBatch({ flushBatch: (b) => ((this.bytes += b.length), false) })
-  write(p: Uint8Array): SendResult {
-    if (!this.batch.add(p)) this.bytes += p.length
-    return 'sent'
-  }
-  reserve(n: number) {
-    return this.batch.reserve(n)
-  }
-  commitReserved(n: number): SendResult {
-    this.batch.commit(n)
-    return 'sent'
-  }
-  close() {}
-}
 
 function runCase(kind: string): void {
   const app = new Msgtrans({ log: () => {} })

@@ -40,9 +40,11 @@ function freePort(): number {
   return p
 }
 
-async function startCluster(workers: number): Promise<Proc> {
+async function startCluster(workers: number, cpuList?: string): Promise<Proc> {
   const env = { ...process.env, NODE_ENV: 'production', WORKERS: String(workers), TCP_PORT: String(freePort()), WS_PORT: String(freePort()) }
-  const proc = Bun.spawn([process.execPath, join(import.meta.dir, 'servers', 'cluster-echo.ts')], { env, stdout: 'pipe', stderr: 'pipe' })
+  const argv = [process.execPath, join(import.meta.dir, 'servers', 'cluster-echo.ts')]
+  // With a CPU list the whole process (and so every worker's placement) is limited to it.
+  const proc = Bun.spawn(cpuList ? ['taskset', '-c', cpuList, ...argv] : argv, { env, stdout: 'pipe', stderr: 'pipe' })
   const reader = proc.stdout.getReader()
   let text = ''
   const deadline = Date.now() + 20_000
@@ -80,8 +82,13 @@ function processRunNs(pid: number): number {
 
 async function scaling(bin: string, pin: boolean) {
   const rows = []
-  for (const workers of [1, 2]) {
-    const s = await startCluster(workers)
+  // 1 worker on CPU 0; 2 workers on CPUs 0 and 1 (worker 1 shares CPU 1 with the load
+  // generator); 2 workers both on CPU 0 (time-shared, no generator beside them): the
+  // last isolates what workers cost each other from what the generator costs worker 1.
+  const configs: Array<{ workers: number; cpus?: string }> = [{ workers: 1 }, { workers: 2 }]
+  if (pin) configs.push({ workers: 2, cpus: '0' })
+  for (const { workers, cpus } of configs) {
+    const s = await startCluster(workers, cpus)
     try {
       const args = {
         transport: 'tcp', mode: 'echo', host: '127.0.0.1', port: s.tcp, route: 'echo',
@@ -220,6 +227,8 @@ const report = {
   loadgen_pinned_cpu: pin ? LOADGEN_CPU : null,
   scaling: scale,
   efficiency_2_vs_1: scale[0]?.msgs_per_server_cpu_s ? round(scale[1]!.msgs_per_server_cpu_s / scale[0]!.msgs_per_server_cpu_s, 2) : null,
+  efficiency_2_on_one_cpu_vs_1:
+    scale[0]?.msgs_per_server_cpu_s && scale[2] ? round(scale[2].msgs_per_server_cpu_s / scale[0].msgs_per_server_cpu_s, 2) : null,
   cross_vs_same: [crossNative, crossNativeSpread, crossTs],
 }
 mkdirSync(outDir, { recursive: true })
@@ -241,7 +250,8 @@ function markdown(r: typeof report): string {
     ...r.scaling.map((s) =>
       `| ${s.workers} | ${s.pinned.join(',')} | ${s.msgs_per_s} | ${s.server_cpu_util} | ${s.msgs_per_server_cpu_s} | ${s.loadgen_cpu_util} | ${s.p50_us} | ${s.p99_us} | ${s.errors} |`),
     '',
-    `Efficiency (msgs per server CPU-s, 2 workers / 1 worker): **${r.efficiency_2_vs_1}** (target >= 0.85).`,
+    `Efficiency (msgs per server CPU-s, 2 workers / 1 worker): **${r.efficiency_2_vs_1}** (target >= 0.85); ` +
+      `2 workers both on CPU 0 / 1 worker: **${r.efficiency_2_on_one_cpu_vs_1 ?? '-'}** (no load generator beside a worker).`,
     '',
     '## Cross-worker vs same-worker send (server CPU per message)',
     '',

@@ -6,34 +6,17 @@
 //   bun bench/hotpath.bench.ts --cpu 300   CPU ns per packet (for A/B on a busy box)
 import { bench, group, run, summary } from 'mitata'
 import { Msgtrans } from '../src/index.ts'
-import { encodePacket, routeExt, TcpFramer, type Packet, type SendResult } from '../src/protocol/index.ts'
-import type { Connection } from '../src/transport/index.ts'
-import { WriteBatch } from '../src/transport/batch.ts'
+import { encodePacket, routeExt, TcpFramer, type Packet } from '../src/protocol/index.ts'
+import { NullConnection } from './null-connection.ts'
 import { poolBuffers } from '../src/app/pooled.ts'
 import { loadNative } from '../src/native/index.ts'
 import { writeResults } from './results.ts'
 
 const tiny = process.env.BENCH_TINY === '1'
-let written = 0
 // Batches like a TCP connection (sends are encoded in place into a pooled buffer, flushed
 // after each chunk) and discards what it writes.
-const batch = new WriteBatch({ flushBatch: (b) => ((written += b.length), false) }, undefined, poolBuffers(loadNative().buffers))
-const conn: Connection = {
-  transport: 'tcp',
-  remoteAddress: '127.0.0.1',
-  bufferedAmount: 0,
-  closed: false,
-  write(p: Uint8Array): SendResult {
-    if (!batch.add(p)) written += p.length
-    return 'sent'
-  },
-  reserve: (n) => batch.reserve(n),
-  commitReserved(n): SendResult {
-    batch.commit(n)
-    return 'sent'
-  },
-  close() {},
-}
+const conn = new NullConnection(poolBuffers(loadNative().buffers))
+const batch = conn.batch
 const handlers = new Msgtrans({ log: () => {} })
   .message('echo', { codec: 'raw' }, ({ body, session }) => {
     session.send('echo', body)
@@ -86,10 +69,10 @@ if (cpuArg >= 0) {
   const full = cpuPerPacket(echoStream, iters)
   console.log(JSON.stringify({ framerNsPerPacket: +framer.toFixed(1), echoNsPerPacket: +full.toFixed(1), iters }))
 } else if (tiny) {
-  written = 0
+  conn.bytes = 0
   if (echoStream() !== count) throw new Error('echo path lost packets')
   batch.flush()
-  if (written !== count * one.length) throw new Error(`echo wrote ${written} bytes, expected ${count * one.length}`)
+  if (conn.bytes !== count * one.length) throw new Error(`echo wrote ${conn.bytes} bytes, expected ${count * one.length}`)
   console.log(`hotpath bench tiny: ${count} packets echoed`)
 } else {
   summary(() => {

@@ -3,7 +3,7 @@
  * `workersPerNumaNode` per node from sysfs, and pinning of each worker's thread. The
  * pure-TS core reads the same topology but cannot pin (workers then run unpinned).
  */
-import { loadNative, type Placement } from '../native/index.ts'
+import { loadNative, planWorkers as planOnTopology, type Placement } from '../native/index.ts'
 
 export type { Placement }
 
@@ -23,7 +23,9 @@ export function numaNodes(): number {
 
 /**
  * `count` placements, `perNode` workers per NUMA node in each node's CPU order, cycling
- * through the plan when count exceeds it. Empty when the topology cannot be read.
+ * through the plan when count exceeds it. Only CPUs this process may run on (its
+ * affinity mask: `taskset`, a container's cpuset) are used. Empty when the topology
+ * cannot be read.
  *
  * @example
  * planWorkers(4, 2) // [{ worker: 0, node: 0, cpu: 0 }, { worker: 1, node: 0, cpu: 1 }, ...]
@@ -31,7 +33,12 @@ export function numaNodes(): number {
 export function planWorkers(count: number, perNode: number): Placement[] {
   let plan: Placement[]
   try {
-    plan = loadNative().numa.plan(perNode)
+    const numa = loadNative().numa
+    const topology = numa.topology()
+    const allowed = new Set(numa.affinity())
+    const nodes = topology.nodes.map((n) => ({ ...n, cpus: n.cpus.filter((c) => allowed.has(c)) }))
+    // An affinity mask that shares no CPU with the topology says nothing: plan on all.
+    plan = planOnTopology(nodes.some((n) => n.cpus.length > 0) ? { ...topology, nodes } : topology, perNode)
   } catch {
     return []
   }

@@ -17,7 +17,10 @@ test('bench/cluster.ts tiny mode: scaling 1->2 workers and cross- vs same-worker
   clearTimeout(timer)
   expect({ code, err: code === 0 ? '' : err.slice(-1500) }).toEqual({ code: 0, err: '' })
   const r = JSON.parse(readFileSync(join(out, 'cluster-tiny.json'), 'utf8'))
-  expect(r.scaling.map((s: { workers: number }) => s.workers)).toEqual([1, 2])
+  // With pinning available, a third row runs 2 workers both on CPU 0.
+  const pinned = r.loadgen_pinned_cpu !== null && r.loadgen_pinned_cpu !== undefined
+  expect(r.scaling.map((s: { workers: number }) => s.workers)).toEqual(pinned ? [1, 2, 2] : [1, 2])
+  if (pinned) expect(r.scaling[2].pinned).toEqual([0, 0])
   for (const s of r.scaling) {
     expect(s.msgs_per_s).toBeGreaterThan(0)
     expect(s.msgs_per_server_cpu_s).toBeGreaterThan(0)

@@ -25,3 +25,9 @@ test('allocation benchmark runs for both cores (tiny mode)', async () => {
   for (const line of ['echo     zig', 'echo     ts', 'publish  zig', 'publish  ts']) expect(out).toContain(line)
   expect(out).toMatch(/B\/msg allocated/)
 }, 60_000)
+
+test('cross-worker send benchmark runs (tiny mode)', async () => {
+  const out = await tiny('bench/cross-worker.bench.ts')
+  // Without the Zig core there are no native queues to measure; the bench says so.
+  expect(out).toMatch(/cross-worker bench tiny: 20000 sends each way|needs the Zig core/)
+})
