@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import net from 'node:net'
 import { decodePacket, encodeOutbound, jsonCodec, outboundFields, PacketType } from '../../src/protocol/index.ts'
 import { waitFor } from '../helpers/wait.ts'
-import { join, peersOnEach, startCluster, type ClusterProc, type Peer } from './harness.ts'
+import { drainUnderLoad, join, peersOnEach, startCluster, type ClusterProc, type Peer } from './harness.ts'
 
 /**
  * One contract for both cores: the Zig session table shared through the library's
@@ -275,21 +275,12 @@ describe('cluster graceful shutdown', () => {
       try {
         const peers = await peersOnEach(c, 2)
         const all = peers.flat()
-        const closes = all.map((p) => p.client.closed())
-        let started = 0
-        for (const p of all) p.client.on('started', () => started++)
-        const slow = all.map((p) => p.client.request<{ done: boolean; worker: number }>('slow', { ms: 400 }))
-        // Every request is in a handler on its worker before the signal.
-        await waitFor(() => started === all.length, 5_000, 'slow requests in flight')
-        c.proc.kill('SIGTERM')
-        const results = await Promise.all(slow)
+        const { results, closed, exitCode, drained } = await drainUnderLoad(c, all)
         expect(results.every((r) => r.done)).toBe(true)
         expect(new Set(results.map((r) => r.worker))).toEqual(new Set([0, 1]))
-        const closed = await Promise.all(closes)
         expect(closed.length).toBe(all.length)
-        expect(await c.proc.exited).toBe(0)
+        expect(exitCode).toBe(0)
         expect(c.output()).toContain('SIGTERM: draining 2 workers')
-        const drained = JSON.parse(c.output().match(/drained: (\{.*\})/)![1]!)
         expect(drained.sessions).toBe(all.length)
         expect(drained.forced).toBe(0)
       } finally {

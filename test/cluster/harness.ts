@@ -102,3 +102,23 @@ export async function peersOnEach(c: ClusterProc, workers: number, max = 64): Pr
   }
   return by
 }
+
+/**
+ * Starts a 400 ms `slow` request on every peer, sends SIGTERM once all of them are in
+ * their handlers, and returns what the drain did: the request results, the clients'
+ * closes, the exit code and the primary's `drained:` report.
+ */
+export async function drainUnderLoad(c: ClusterProc, peers: Peer[]) {
+  const closes = peers.map((p) => p.client.closed())
+  let started = 0
+  for (const p of peers) p.client.on('started', () => started++)
+  const slow = peers.map((p) => p.client.request<{ done: boolean; worker: number }>('slow', { ms: 400 }))
+  // Every request is in a handler on its worker before the signal.
+  await waitFor(() => started === peers.length, 5_000, 'slow requests in flight')
+  c.proc.kill('SIGTERM')
+  const results = await Promise.all(slow)
+  const closed = await Promise.all(closes)
+  const exitCode = await c.proc.exited
+  const drained = JSON.parse(c.output().match(/drained: (\{.*\})/)![1]!) as { sessions: number; forced: number }
+  return { results, closed, exitCode, drained }
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { connect, ReconnectingClient } from '../../src/index.ts'
 import { waitFor } from '../helpers/wait.ts'
-import { join, startCluster, type ClusterProc, type Peer } from './harness.ts'
+import { drainUnderLoad, join, startCluster, type ClusterProc, type Peer } from './harness.ts'
 
 /**
  * QUIC in cluster mode (the fixture test/cluster/app.ts as a real process, 2 workers):
@@ -150,18 +150,10 @@ describe('cluster QUIC graceful shutdown', () => {
     const c = await startCluster({ native: true, drainMs: 5_000 })
     try {
       const all = [await join(c, 'quic'), await peerOn(c, 1, 'tcp')]
-      const closes = all.map((p) => p.client.closed())
-      let started = 0
-      for (const p of all) p.client.on('started', () => started++)
-      const slow = all.map((p) => p.client.request<{ done: boolean; worker: number }>('slow', { ms: 400 }))
-      await waitFor(() => started === all.length, 5_000, 'slow requests in flight')
-      c.proc.kill('SIGTERM')
-      const results = await Promise.all(slow)
+      const { results, closed, exitCode, drained } = await drainUnderLoad(c, all)
       expect(results).toEqual([{ done: true, worker: 0 }, { done: true, worker: 1 }])
-      const closed = await Promise.all(closes)
       expect(closed.length).toBe(2)
-      expect(await c.proc.exited).toBe(0)
-      const drained = JSON.parse(c.output().match(/drained: (\{.*\})/)![1]!)
+      expect(exitCode).toBe(0)
       expect(drained.sessions).toBe(2)
       expect(drained.forced).toBe(0)
     } finally {

@@ -7,15 +7,9 @@ import { TsBufferPool } from '../../src/native/ts/buffer_pool.ts'
 import { TsWorkerQueue } from '../../src/native/ts/worker_queue.ts'
 import { ZigBufferPool } from '../../src/native/zig/buffer_pool.ts'
 import { ZigWorkerQueue } from '../../src/native/zig/worker_queue.ts'
+import { smallPool } from '../helpers/small-pool.ts'
 
-const small: BufferPoolConfig = {
-  tiers: [
-    { initial: 64, max: 1000, lowWater: 64 },
-    { initial: 8, max: 300, lowWater: 8 },
-    { initial: 0, max: 100, lowWater: 0 },
-    { initial: 1, max: 4, lowWater: 1 },
-  ],
-}
+const small = smallPool
 
 interface Core {
   pool(c?: BufferPoolConfig): BufferPool

@@ -4,15 +4,9 @@ import { NativeError } from '../../src/native/errors.ts'
 import { openNativeLibrary } from '../../src/native/loader.ts'
 import { TsBufferPool } from '../../src/native/ts/buffer_pool.ts'
 import { ZigBufferPool } from '../../src/native/zig/buffer_pool.ts'
+import { smallPool } from '../helpers/small-pool.ts'
 
-const small: BufferPoolConfig = {
-  tiers: [
-    { initial: 64, max: 1000, lowWater: 64 },
-    { initial: 8, max: 300, lowWater: 8 },
-    { initial: 0, max: 100, lowWater: 0 },
-    { initial: 1, max: 4, lowWater: 1 },
-  ],
-}
+const small = smallPool
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
