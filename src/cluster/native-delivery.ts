@@ -7,12 +7,21 @@ export const INBOX_CAPACITY = 1 << 16
 /** Queue flag: the buffer is a publish, [u16 topic length][topic][packet]. */
 export const FLAG_PUBLISH = 1
 /**
- * Queue flag: the buffer holds records [u32 handle lo][u32 handle hi][u32 len][packets];
- * consecutive sends to one session extend one record (a run the owner writes at once).
+ * Queue flag: the buffer holds records [u32 handle lo][u32 handle hi][u32 len][packets]:
+ * the first packet of each session in a turn (one shared buffer per peer per turn).
  */
 export const FLAG_BATCH = 2
-/** One batch buffer per peer per turn (the 64 KiB tier); bigger packets go alone. */
+/** The shared batch buffer (the 64 KiB tier); bigger packets go alone. */
 export const BATCH_BYTES = 65_536
+/**
+ * A session's second and later packets of a turn go into its own *run*: one pooled
+ * buffer of back-to-back packets, pushed as one queue entry, which the owner writes with
+ * one copy (not one per packet). The first run is small (1 KiB tier) and each next one
+ * RUN_GROWTH times bigger, up to RUN_MAX_BYTES.
+ */
+export const RUN_FIRST_BYTES = 1024
+export const RUN_MAX_BYTES = 65_536
+const RUN_GROWTH = 8
 const RECORD_HEADER = 12
 /** How often buffers still referenced by a socket's write queue are re-checked, ms. */
 const DEFERRED_SWEEP_MS = 20
@@ -40,8 +49,8 @@ export class NativeDelivery {
   readonly #core: NativeCore
   readonly #outboxes = new Map<number, WorkerQueue>()
   readonly #deferred: Array<{ ref: number; conns: Connection[] }> = []
-  /** The batch being filled for each peer this turn. */
-  readonly #open = new Map<number, OpenBatch>()
+  /** Each peer's shared batch and session table (open: has something this turn). */
+  readonly #open = new Map<number, Turn>()
   readonly #wake: (peer: number) => void
   #sweeper: ReturnType<typeof setInterval> | undefined
   /** Packets delivered from the inbox, and pushes refused by a full peer queue. */
@@ -93,46 +102,111 @@ export class NativeDelivery {
     payload: Uint8Array,
   ): boolean {
     const len = HEADER_SIZE + (ext?.length ?? 0) + payload.length
-    if (RECORD_HEADER + len > BATCH_BYTES) {
+    const turn = this.#turn(peer)
+    // A small direct-mapped table remembers this turn's sessions: a session seen before
+    // in the turn (and still in its slot) gets its own run.
+    const slot = turn.slots[handle & (SLOTS - 1)]!
+    const seen = slot.stamp === turn.stamp && slot.handle === handle
+    if (!seen && RECORD_HEADER + len <= BATCH_BYTES) {
+      // The session's first packet of the turn (as far as the table knows): a record in
+      // the shared batch. A run another session left in the slot goes now.
+      if (slot.stamp === turn.stamp && slot.run) this.#pushRun(peer, turn, slot)
+      if (!this.#record(peer, turn, handle, len)) return false
+      const b = turn.batch!
+      encodePartsInto(b.view, b.used, PacketType.oneWay, biz, 0, flags, compression, ext, payload)
+      b.used += len
+      slot.handle = handle
+      slot.stamp = turn.stamp
+      slot.run = null
+      return true
+    }
+    if (!seen) {
+      if (slot.stamp === turn.stamp && slot.run) this.#pushRun(peer, turn, slot)
+      slot.handle = handle
+      slot.stamp = turn.stamp
+      slot.run = null
+    }
+    let run = slot.run
+    if (run && run.used + len > run.view.length) {
+      this.#pushRun(peer, turn, slot)
+      run = this.#beginRun(slot, len, Math.min(RUN_MAX_BYTES, run.view.length * RUN_GROWTH))
+    } else if (!run) {
+      run = this.#beginRun(slot, len, RUN_FIRST_BYTES)
+    }
+    if (!run) {
+      // Bigger than any run (or no buffer): alone, after what the session already has.
       this.#flushPeer(peer)
       const ref = this.#pool.acquire(len)
       if (ref < 0) return this.#refused() !== 'full'
       encodePartsInto(this.#pool.view(ref), 0, PacketType.oneWay, biz, 0, flags, compression, ext, payload)
       return this.#push(peer, handle, ref, len, 0) !== 'full'
     }
-    let b = this.#open.get(peer)
-    if (b && b.used + RECORD_HEADER + len > BATCH_BYTES) {
-      this.#flushPeer(peer)
-      b = undefined
-    }
-    b ??= this.#begin(peer)
-    if (!b) return false
-    if (b.lastHandle === handle) {
-      // Same session as the previous send: extend its run instead of a new record.
-      b.dv.setUint32(b.lastLenAt, b.dv.getUint32(b.lastLenAt) + len)
-    } else {
-      b.dv.setUint32(b.used, handle % 2 ** 32)
-      b.dv.setUint32(b.used + 4, Math.floor(handle / 2 ** 32))
-      b.dv.setUint32(b.used + 8, len)
-      b.lastHandle = handle
-      b.lastLenAt = b.used + 8
-      b.used += RECORD_HEADER
-    }
-    encodePartsInto(b.view, b.used, PacketType.oneWay, biz, 0, flags, compression, ext, payload)
-    b.used += len
-    b.packets++
+    encodePartsInto(run.view, run.used, PacketType.oneWay, biz, 0, flags, compression, ext, payload)
+    run.used += len
     return true
   }
 
-  #begin(peer: number) {
-    const ref = this.#pool.acquire(BATCH_BYTES)
-    if (ref < 0) return void this.#refused()
-    if (this.#open.size === 0) queueMicrotask(this.#flushAll)
-    const view = this.#pool.view(ref)
-    const dv = new DataView(view.buffer, view.byteOffset, view.byteLength)
-    const b: OpenBatch = { ref, view, dv, used: 0, lastHandle: -1, lastLenAt: 0, packets: 0 }
-    this.#open.set(peer, b)
-    return b
+  // This turn's state for `peer` (reused from turn to turn).
+  #turn(peer: number): Turn {
+    let turn = this.#open.get(peer)
+    if (!turn) {
+      const slots = Array.from({ length: SLOTS }, () => ({ handle: -1, stamp: 0, run: null }))
+      turn = { batch: null, slots, stamp: 1, open: false }
+      this.#open.set(peer, turn)
+    }
+    if (!turn.open) {
+      turn.open = true
+      if (this.#openCount++ === 0) queueMicrotask(this.#flushAll)
+    }
+    return turn
+  }
+  #openCount = 0
+
+  // Room for a `len`-byte packet of `handle` in the shared batch (a new record); pushes a
+  // full batch first. False when no buffer could be had.
+  #record(peer: number, turn: Turn, handle: number, len: number): boolean {
+    let b = turn.batch
+    if (b && b.used + RECORD_HEADER + len > BATCH_BYTES) {
+      this.#pushBatch(peer, turn)
+      b = null
+    }
+    if (!b) {
+      const ref = this.#pool.acquire(BATCH_BYTES)
+      if (ref < 0) return this.#refused() !== 'full'
+      const view = this.#pool.view(ref)
+      b = { ref, view, dv: new DataView(view.buffer, view.byteOffset, view.byteLength), used: 0 }
+      turn.batch = b
+    }
+    b.dv.setUint32(b.used, handle % 2 ** 32)
+    b.dv.setUint32(b.used + 4, Math.floor(handle / 2 ** 32))
+    b.dv.setUint32(b.used + 8, len)
+    b.used += RECORD_HEADER
+    return true
+  }
+
+  // A run in `slot` with room for `len` bytes (at least `size`); null when `len` is
+  // bigger than any run or no buffer could be had.
+  #beginRun(slot: Slot, len: number, size: number): Run | null {
+    if (len > RUN_MAX_BYTES) return null
+    const ref = this.#pool.acquire(Math.max(size, len))
+    if (ref < 0) return null
+    slot.run = { ref, view: this.#pool.view(ref), used: 0 }
+    return slot.run
+  }
+
+  // A session's run leaves after the shared batch, which may hold its first packet.
+  #pushRun(peer: number, turn: Turn, slot: Slot): void {
+    const run = slot.run!
+    slot.run = null
+    this.#pushBatch(peer, turn)
+    if (this.#push(peer, slot.handle, run.ref, run.used, 0) === 'wake') this.#wake(peer)
+  }
+
+  #pushBatch(peer: number, turn: Turn): void {
+    const b = turn.batch
+    if (!b) return
+    turn.batch = null
+    if (this.#push(peer, 0, b.ref, b.used, FLAG_BATCH) === 'wake') this.#wake(peer)
   }
 
   #flushAll = (): void => {
@@ -145,10 +219,15 @@ export class NativeDelivery {
   }
 
   #flushPeer(peer: number): void {
-    const b = this.#open.get(peer)
-    if (!b) return
-    this.#open.delete(peer)
-    if (this.#push(peer, 0, b.ref, b.used, FLAG_BATCH) === 'wake') this.#wake(peer)
+    const turn = this.#open.get(peer)
+    if (!turn?.open) return
+    turn.open = false
+    this.#openCount--
+    this.#pushBatch(peer, turn)
+    for (const slot of turn.slots) {
+      if (slot.stamp === turn.stamp && slot.run) this.#pushRun(peer, turn, slot)
+    }
+    turn.stamp++ // forget this turn's sessions
   }
 
   /** Hands `packet` (copied once into a pooled buffer) to session `handle` on `peer`. */
@@ -213,7 +292,7 @@ export class NativeDelivery {
         this.delivered++
       } else {
         holders = toSession(handle, view, 0, len)
-        this.delivered++
+        this.delivered += countPackets(new DataView(view.buffer, view.byteOffset, len), 0, len)
       }
       if (holders && holders.length > 0) this.#defer(ref, holders)
       else this.#pool.release(ref)
@@ -275,15 +354,38 @@ export class NativeDelivery {
  */
 export type ToSession = (handle: number, bytes: Uint8Array, from: number, to: number) => Connection[] | null
 
+/** The shared batch of a turn: records of first packets. */
 interface OpenBatch {
   ref: number
   view: Uint8Array
   dv: DataView
   used: number
-  /** Handle of the last record (its run grows while sends go to the same session). */
-  lastHandle: number
-  lastLenAt: number
-  packets: number
+}
+
+/** A session's later packets of a turn, back to back in one pooled buffer. */
+interface Run {
+  ref: number
+  view: Uint8Array
+  used: number
+}
+
+/** One session of a turn in the direct-mapped table (valid while stamp is the turn's). */
+interface Slot {
+  handle: number
+  stamp: number
+  /** Its run, or null while it has only its record in the shared batch. */
+  run: Run | null
+}
+
+/** Sessions remembered per turn and peer (a power of two). */
+const SLOTS = 64
+
+/** What a sender has for one peer: this turn's shared batch and session table. */
+interface Turn {
+  batch: OpenBatch | null
+  slots: Slot[]
+  stamp: number
+  open: boolean
 }
 
 /** Packets in a run of back-to-back v1 packets between `from` and `to`. */
