@@ -16,8 +16,11 @@ import type { BufferOwner } from './write-queue.ts'
 /** Smallest and largest pooled receive buffer; other sizes are allocated per packet. */
 const MIN_CLASS = 12 // 4 KiB
 const MAX_CLASS = 24 // 16 MiB
-/** Bytes the free lists may keep in total (per thread). */
-export const RECEIVE_POOL_BYTES = 64 * 1024 * 1024
+/**
+ * Bytes the free lists may keep in total (per thread): enough for a few in-flight
+ * multi-MiB packets; a buffer that would pass it is left to the GC instead.
+ */
+export const RECEIVE_POOL_BYTES = 16 * 1024 * 1024
 
 const free: ArrayBuffer[][] = []
 for (let c = 0; c <= MAX_CLASS; c++) free.push([])
