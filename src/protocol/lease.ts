@@ -30,8 +30,12 @@ function sizeClass(n: number): number {
   return Math.max(MIN_CLASS, 32 - Math.clz32(n - 1))
 }
 
-/** Per-thread counters of the receive pool (for tests and stats). */
-export const receivePoolStats = { lent: 0, reused: 0, returned: 0, abandoned: 0 }
+/**
+ * Per-thread counters of the receive pool: buffers lent, lent again from the free
+ * lists (reused), given back by their handler (released; each is detached), kept for
+ * reuse (returned; not above RECEIVE_POOL_BYTES) and never claimed (abandoned).
+ */
+export const receivePoolStats = { lent: 0, reused: 0, released: 0, returned: 0, abandoned: 0 }
 
 /** Bytes currently kept in the receive pool's free lists. */
 export function receivePoolBytes(): number {
@@ -67,9 +71,12 @@ export class ReceiveLease implements BufferOwner {
   #reclaim(): void {
     const buffer = this.#bytes.buffer as ArrayBuffer
     owners.delete(buffer)
-    if (buffer.byteLength < 1 << MIN_CLASS || buffer.byteLength > 1 << MAX_CLASS) return
-    if (pooledBytes + buffer.byteLength > RECEIVE_POOL_BYTES) return
-    const fresh = buffer.transfer() // detaches every view of the packet
+    receivePoolStats.released++
+    // Detach every view of the packet, kept or not: a body held past its handler reads
+    // as empty every time, not only when its memory happens to be reused.
+    const fresh = buffer.transfer()
+    if (fresh.byteLength < 1 << MIN_CLASS || fresh.byteLength > 1 << MAX_CLASS) return
+    if (pooledBytes + fresh.byteLength > RECEIVE_POOL_BYTES) return
     free[sizeClass(fresh.byteLength)]!.push(fresh)
     pooledBytes += fresh.byteLength
     receivePoolStats.returned++
@@ -93,6 +100,18 @@ export class ReceiveLease implements BufferOwner {
 
 // Which lease a view belongs to (by its ArrayBuffer), for writes that keep views.
 const owners = new WeakMap<ArrayBuffer, ReceiveLease>()
+
+/**
+ * Drops every buffer kept for reuse (the GC frees them), e.g. after a burst of big
+ * packets when memory matters more than the next allocation.
+ *
+ * @example
+ * dropReceivePool()
+ */
+export function dropReceivePool(): void {
+  for (const list of free) list.length = 0
+  pooledBytes = 0
+}
 
 /**
  * A receive buffer of exactly `n` bytes for a packet that spans chunks: reused from the

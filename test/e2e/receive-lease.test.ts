@@ -86,7 +86,7 @@ test('JSON routes and borrowing raw routes give the buffer back: it is reused, a
   await waitFor(() => jsonSeen.includes(119), 5_000, 'json packets')
   expect(jsonSeen.slice(-20)).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i))
   expect(receivePoolStats.lent - before.lent).toBe(20)
-  expect(receivePoolStats.returned - before.returned).toBe(20)
+  expect(receivePoolStats.released - before.released).toBe(20)
   expect(receivePoolStats.reused - before.reused).toBeGreaterThanOrEqual(19)
 
   await p.sendSplit('peek', pattern(30_000, 7))
@@ -114,10 +114,10 @@ test('a borrowed body echoed back by reference survives a stalled reader (big pa
 
 test('an async borrowing handler reads its body until its promise settles', async () => {
   const p = await peer()
-  const before = receivePoolStats.returned
+  const before = receivePoolStats.released
   for (let i = 0; i < 5; i++) await p.sendSplit('later', pattern(10_000, 90 + i))
   await waitFor(() => p.got.length === 5, 5_000, 'replies')
   for (let i = 0; i < 5; i++) expect(p.got[i]!.payload).toEqual(pattern(10_000, 90 + i).slice(0, 8))
-  await waitFor(() => receivePoolStats.returned - before === 5, 2_000, 'leases returned after settling')
+  await waitFor(() => receivePoolStats.released - before === 5, 2_000, 'leases released after settling')
   p.sock.destroy()
 })
