@@ -11,10 +11,17 @@ import {
 const FULL = -3
 
 const INDEX_SPAN = 2 ** HANDLE_INDEX_BITS
-/** Int32 words per slot: generation, owner + 1 (0 = free, -1 = being written), transport, tag. */
+/**
+ * Int32 words per slot: generation, owner word, transport, tag. The owner word is
+ * owner + 1, 0 when free, -1 while an insert writes the slot, REMOVING while a remove
+ * checks it is removing the right session.
+ */
 const WORDS = 4
 /** Header words: live count, insert cursor. */
 const HEADER = 2
+const REMOVING = -2
+/** How long a reader waits for a slot a remove holds locked (loads). */
+const LOCK_SPINS = 100_000
 /** Default slots of the fallback table (a fixed SharedArrayBuffer; 16 bytes each). */
 export const SHARED_TABLE_SLOTS = 1 << 16
 
@@ -66,21 +73,34 @@ export class SharedSessionTable implements SessionTable {
     const base = this.#base(handle)
     if (base < 0) return null
     const w = this.#words
-    return { owner: Atomics.load(w, base + 1) - 1, transport: w[base + 2]!, tag: w[base + 3]! >>> 0 }
+    return { owner: this.#ownerWord(base) - 1, transport: w[base + 2]!, tag: w[base + 3]! >>> 0 }
   }
 
   owner(handle: number): number {
     const base = this.#base(handle)
-    return base < 0 ? -1 : Atomics.load(this.#words, base + 1) - 1
+    return base < 0 ? -1 : this.#ownerWord(base) - 1
   }
 
   remove(handle: number): boolean {
+    const w = this.#words
     const base = this.#base(handle)
     if (base < 0) return false
-    const owner = Atomics.load(this.#words, base + 1)
-    if (owner <= 0 || Atomics.compareExchange(this.#words, base + 1, owner, 0) !== owner) return false
-    Atomics.sub(this.#words, 0, 1)
-    return true
+    const gen = Math.floor(handle / INDEX_SPAN)
+    for (;;) {
+      const owner = this.#ownerWord(base)
+      if (owner <= 0) return false // free, or an insert is writing a new session
+      // Lock the slot, then check it still holds this handle's session: between the
+      // check in #base and the lock, the session could have been removed and the slot
+      // reused, with the same owner, by a new one.
+      if (Atomics.compareExchange(w, base + 1, owner, REMOVING) !== owner) continue
+      if (Atomics.load(w, base) !== gen) {
+        Atomics.store(w, base + 1, owner) // not ours: unlock, untouched
+        return false
+      }
+      Atomics.store(w, base + 1, 0)
+      Atomics.sub(w, 0, 1)
+      return true
+    }
   }
 
   removeOwner(owner: number): number {
@@ -90,12 +110,22 @@ export class SharedSessionTable implements SessionTable {
     for (let index = 0; index < this.#slots; index++) {
       const base = HEADER + index * WORDS
       // The CAS on the owner word is what removes: exactly one remover wins a session.
-      if (Atomics.load(w, base + 1) !== word) continue
+      if (this.#ownerWord(base) !== word) continue
       if (Atomics.compareExchange(w, base + 1, word, 0) !== word) continue
       Atomics.sub(w, 0, 1)
       removed++
     }
     return removed
+  }
+
+  /**
+   * A slot's owner word, waiting out a remove that holds it locked for a few
+   * instructions (bounded: a thread that died holding it leaves it locked for good).
+   */
+  #ownerWord(base: number): number {
+    let word = Atomics.load(this.#words, base + 1)
+    for (let spin = 0; word === REMOVING && spin < LOCK_SPINS; spin++) word = Atomics.load(this.#words, base + 1)
+    return word
   }
 
   ownedBy(owner: number): number[] {
@@ -104,7 +134,7 @@ export class SharedSessionTable implements SessionTable {
     for (let index = 0; index < this.#slots; index++) {
       const base = HEADER + index * WORDS
       const gen = Atomics.load(w, base)
-      if (Atomics.load(w, base + 1) !== owner + 1 || Atomics.load(w, base) !== gen) continue
+      if (this.#ownerWord(base) !== owner + 1 || Atomics.load(w, base) !== gen) continue
       out.push(gen * INDEX_SPAN + index)
     }
     return out
@@ -135,7 +165,7 @@ export class SharedSessionTable implements SessionTable {
     const gen = Math.floor(handle / INDEX_SPAN)
     if (index >= this.#slots) return -1
     const base = HEADER + index * WORDS
-    if (Atomics.load(this.#words, base + 1) <= 0 || Atomics.load(this.#words, base) !== gen) return -1
+    if (this.#ownerWord(base) <= 0 || Atomics.load(this.#words, base) !== gen) return -1
     return base
   }
 }
