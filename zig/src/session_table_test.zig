@@ -225,3 +225,55 @@ test "io counters and invalid config" {
         .{ .initial_capacity = 10, .max_capacity = 5 },
     ));
 }
+
+// Basics (moved here from session_table.zig).
+
+test "insert, lookup, remove, stale handle" {
+    var table = try SessionTable.init(std.testing.allocator, .{ .initial_capacity = 4 });
+    defer table.deinit();
+    const h = try table.insert(.{ .owner = 3, .transport = 1, .tag = 99 });
+    try std.testing.expect(h > 0 and h < (1 << 53));
+    const info = try table.lookup(h);
+    try std.testing.expectEqual(@as(u32, 3), info.owner);
+    try std.testing.expectEqual(@as(u32, 99), info.tag);
+    try table.remove(h);
+    try std.testing.expectError(error.Stale, table.lookup(h));
+    try std.testing.expectError(error.Stale, table.remove(h));
+    const h2 = try table.insert(.{ .owner = 1, .transport = 0, .tag = 0 });
+    try std.testing.expectEqual((try st.decode(h)).index, (try st.decode(h2)).index);
+    try std.testing.expect(h2 != h);
+    try std.testing.expectError(error.InvalidArgument, table.lookup(0));
+    try std.testing.expectError(error.NotFound, table.lookup(st.encode(5000, 1)));
+    try std.testing.expectEqual(@as(u32, 1), table.count());
+}
+
+test "full at max capacity, growth by chunks" {
+    var table = try SessionTable.init(std.testing.allocator, .{
+        .initial_capacity = 0,
+        .max_capacity = 2500,
+        .growth_percent = 50,
+    });
+    defer table.deinit();
+    try std.testing.expectEqual(@as(u32, 0), table.capacity());
+    var i: u32 = 0;
+    while (i < 2500) : (i += 1) _ = try table.insert(.{ .owner = i, .transport = 0, .tag = i });
+    try std.testing.expectEqual(@as(u32, 2500), table.capacity());
+    const one: st.Info = .{ .owner = 0, .transport = 0, .tag = 0 };
+    try std.testing.expectError(error.Full, table.insert(one));
+    try std.testing.expectEqual(@as(u32, 2500), table.count());
+}
+
+test "a slot at the last generation is retired, not reused" {
+    var table = try SessionTable.init(std.testing.allocator, .{ .initial_capacity = 1 });
+    defer table.deinit();
+    const first = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
+    try table.remove(first);
+    table.slotPtr(0).?.version = (st.max_generation - 1) * 2;
+    const last = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
+    try std.testing.expectEqual(st.max_generation, (try st.decode(last)).generation);
+    try table.remove(last);
+    try std.testing.expectEqual(@as(u32, 1), table.retired);
+    const next = try table.insert(.{ .owner = 0, .transport = 0, .tag = 0 });
+    try std.testing.expectEqual(@as(u32, 1), (try st.decode(next)).index);
+    try std.testing.expectError(error.Stale, table.lookup(last));
+}
