@@ -29,17 +29,17 @@ import type { ClientLink } from './link.ts'
 import type {
   BodyArgs,
   BodyOf,
+  HandlerKey,
   MessageRoutes,
   PushBody,
+  PushHandler,
   PushNames,
   RawTarget,
+  RequestHandler,
   RequestRoutes,
   ResponseOfRoute,
 } from './types.ts'
 
-type Key = string | number
-type PushHandler = (body: any, packet: Packet) => void
-type RequestHandler = (body: any, packet: Packet) => unknown
 
 /** Options of a client. */
 export interface ClientOptions {
@@ -69,8 +69,8 @@ export class Client<App = unknown> {
   readonly pending: PendingRequests
   readonly limits: Limits
   readonly #ids = new MessageIdCounter()
-  readonly #pushes = new Map<Key, Set<PushHandler>>()
-  readonly #handlers = new Map<Key, RequestHandler>()
+  readonly #pushes = new Map<HandlerKey, Set<PushHandler>>()
+  readonly #handlers = new Map<HandlerKey, RequestHandler>()
   readonly #errors = new Set<(e: ErrorBody, packet: Packet) => void>()
   readonly #closeWaiters: Array<(c: { code: number; reason: string }) => void> = []
   #link!: ClientLink
@@ -128,8 +128,8 @@ export class Client<App = unknown> {
 
   /** Listens for pushes (one-way packets) of a route, a biz_type, or '*' for all. */
   on<K extends PushNames<App>>(route: K, fn: (body: PushBody<App, K>, packet: Packet) => void): () => void
-  on(route: Key, fn: PushHandler): () => void
-  on(route: Key, fn: PushHandler): () => void {
+  on(route: HandlerKey, fn: PushHandler): () => void
+  on(route: HandlerKey, fn: PushHandler): () => void {
     let set = this.#pushes.get(route)
     if (!set) this.#pushes.set(route, (set = new Set()))
     set.add(fn)
@@ -137,7 +137,7 @@ export class Client<App = unknown> {
   }
 
   /** Answers server→client requests of a route, a biz_type, or '*' for all. */
-  handle(route: Key, fn: RequestHandler): this {
+  handle(route: HandlerKey, fn: RequestHandler): this {
     this.#handlers.set(route, fn)
     return this
   }

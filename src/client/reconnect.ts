@@ -13,17 +13,17 @@ import { OfflineQueue, type QueuedOp } from './offline-queue.ts'
 import type {
   BodyArgs,
   BodyOf,
+  HandlerKey,
   MessageRoutes,
   PushBody,
+  PushHandler,
   PushNames,
   RawTarget,
+  RequestHandler,
   RequestRoutes,
   ResponseOfRoute,
 } from './types.ts'
 
-type Key = string | number
-type PushHandler = (body: any, packet: Packet) => void
-type RequestHandler = (body: any, packet: Packet) => unknown
 type RequestOptions = SendOptions & { raw?: boolean }
 
 /** Offline queue overflow: the request was refused, not sent. */
@@ -77,8 +77,8 @@ export interface StateInfo {
 export class ReconnectingClient<App = unknown> {
   readonly #queue: OfflineQueue
   readonly #topics = new Set<string>()
-  readonly #pushes = new Map<Key, Set<PushHandler>>()
-  readonly #handlers = new Map<Key, RequestHandler>()
+  readonly #pushes = new Map<HandlerKey, Set<PushHandler>>()
+  readonly #handlers = new Map<HandlerKey, RequestHandler>()
   readonly #listeners = new Set<(state: ConnectionState, info: StateInfo) => void>()
   readonly #errors = new Set<(e: { code: string; message: string }) => void>()
   #client: Client | undefined
@@ -184,8 +184,8 @@ export class ReconnectingClient<App = unknown> {
 
   /** Listens for pushes of a route, a biz_type, or '*'; survives reconnects. */
   on<K extends PushNames<App>>(route: K, fn: (body: PushBody<App, K>, packet: Packet) => void): () => void
-  on(route: Key, fn: PushHandler): () => void
-  on(route: Key, fn: PushHandler): () => void {
+  on(route: HandlerKey, fn: PushHandler): () => void
+  on(route: HandlerKey, fn: PushHandler): () => void {
     let set = this.#pushes.get(route)
     if (!set) this.#pushes.set(route, (set = new Set()))
     set.add(fn)
@@ -193,7 +193,7 @@ export class ReconnectingClient<App = unknown> {
   }
 
   /** Answers server→client requests of a route, a biz_type, or '*'; survives reconnects. */
-  handle(route: Key, fn: RequestHandler): this {
+  handle(route: HandlerKey, fn: RequestHandler): this {
     this.#handlers.set(route, fn)
     return this
   }

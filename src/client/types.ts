@@ -1,4 +1,12 @@
 import type { RouteSpec } from '../app/types.ts'
+import type { Packet } from '../protocol/index.ts'
+
+/** A push or request handler's key: a route name or a biz_type. */
+export type HandlerKey = string | number
+/** Called with a push's decoded body and its packet. */
+export type PushHandler = (body: any, packet: Packet) => void
+/** Answers a server request: its result (or a promise of it) is the response body. */
+export type RequestHandler = (body: any, packet: Packet) => unknown
 
 /** Anything with the type-only `~types` record of a Msgtrans app. */
 export interface AppLike {
