@@ -8,6 +8,7 @@ import {
   MessageIdCounter,
   MsgtransError,
   outboundFields,
+  packetSizeAt,
   PacketType,
   PendingRequests,
   readResponse,
@@ -129,7 +130,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
         const dst = slot.bytes
         const at = slot.offset
         copyInto(dst, at, packets, from, n)
-        for (let p = at; p < at + n; p += packetSize(dst, p)) stampId(dst, this.#ids.next(), p)
+        for (let p = at; p < at + n; p += packetSizeAt(dst, p)) stampId(dst, this.#ids.next(), p)
         return conn.commitReserved!(n)
       }
     }
@@ -138,7 +139,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
     if (!tcp && conn.reserve) {
       let result: SendResult = 'sent'
       for (let off = from; off < to; ) {
-        const size = packetSize(packets, off)
+        const size = packetSizeAt(packets, off)
         const slot = conn.reserve(size)
         if (!slot) return worse(result, this.#writeStampedViews(packets, off, to))
         copyInto(slot.bytes, slot.offset, packets, off, size)
@@ -155,7 +156,7 @@ export class Session<Data extends Record<string, unknown> = Record<string, any>>
     const tcp = this.connection.transport === 'tcp'
     let result: SendResult = 'sent'
     for (let off = from; off < to; ) {
-      const size = packetSize(packets, off)
+      const size = packetSizeAt(packets, off)
       stampId(packets, this.#ids.next(), off)
       if (!tcp) result = worse(result, this.connection.write(packets.subarray(off, off + size)))
       off += size
@@ -210,13 +211,6 @@ function stampId(packet: Uint8Array, id: number, off = 0): void {
   packet[off + 5] = (id >>> 16) & 0xff
   packet[off + 6] = (id >>> 8) & 0xff
   packet[off + 7] = id & 0xff
-}
-
-/** Header + ext header + payload of the packet at `off` (ext_header_len @8, payload_len @10). */
-function packetSize(b: Uint8Array, off: number): number {
-  const ext = (b[off + 8]! << 8) | b[off + 9]!
-  const payload = b[off + 10]! * 2 ** 24 + ((b[off + 11]! << 16) | (b[off + 12]! << 8) | b[off + 13]!)
-  return 16 + ext + payload
 }
 
 const SEVERITY: Record<SendResult, number> = { sent: 0, queued: 1, dropped: 2 }

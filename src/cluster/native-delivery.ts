@@ -1,6 +1,6 @@
 import type { Connection } from '../transport/index.ts'
 import type { BufferPool, NativeCore, WorkerQueue } from '../native/index.ts'
-import { encodePartsInto, HEADER_SIZE, PacketType, type OutboundFields } from '../protocol/index.ts'
+import { encodePartsInto, HEADER_SIZE, packetSizeAt, PacketType, type OutboundFields } from '../protocol/index.ts'
 
 /** Capacity of each worker's native inbox (power of two; first attacher wins). */
 export const INBOX_CAPACITY = 1 << 16
@@ -292,7 +292,7 @@ export class NativeDelivery {
         this.delivered++
       } else {
         holders = toSession(handle, view, 0, len)
-        this.delivered += countPackets(new DataView(view.buffer, view.byteOffset, len), 0, len)
+        this.delivered += countPackets(view, 0, len)
       }
       if (holders && holders.length > 0) this.#defer(ref, holders)
       else this.#pool.release(ref)
@@ -317,7 +317,7 @@ export class NativeDelivery {
       const h = toSession(handle, view, off + RECORD_HEADER, off + RECORD_HEADER + size)
       if (h) for (const c of h) (held ??= []).includes(c) || held.push(c)
       off += RECORD_HEADER + size
-      this.delivered += countPackets(dv, off - size, off)
+      this.delivered += countPackets(view, off - size, off)
     }
     return held
   }
@@ -389,8 +389,8 @@ interface Turn {
 }
 
 /** Packets in a run of back-to-back v1 packets between `from` and `to`. */
-function countPackets(dv: DataView, from: number, to: number): number {
+function countPackets(b: Uint8Array, from: number, to: number): number {
   let n = 0
-  for (let off = from; off < to; n++) off += 16 + dv.getUint16(off + 8) + dv.getUint32(off + 10)
+  for (let off = from; off < to; n++) off += packetSizeAt(b, off)
   return n
 }

@@ -100,6 +100,19 @@ export function packetSize(h: Header): number {
   return HEADER_SIZE + h.extLen + h.payloadLen
 }
 
+/**
+ * Size of the packet whose (already validated) header starts at `offset`: header +
+ * ext_header_len (bytes 8..9) + payload_len (bytes 10..13). For walking runs of packets
+ * we encoded ourselves; untrusted input goes through checkedPacketSize.
+ *
+ * @example
+ * for (let off = 0; off < run.length; off += packetSizeAt(run, off)) stamp(run, off)
+ */
+export function packetSizeAt(b: Uint8Array, offset: number): number {
+  const ext = (b[offset + 8]! << 8) | b[offset + 9]!
+  return HEADER_SIZE + ext + readU32(b, offset + 10)
+}
+
 function readU32(buf: Uint8Array, o: number): number {
   return ((buf[o]! << 24) >>> 0) + ((buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!)
 }

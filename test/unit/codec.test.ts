@@ -5,6 +5,7 @@ import {
   DEFAULT_LIMITS,
   encodePacket,
   MessageIdCounter,
+  packetSizeAt,
   ProtocolError,
   routeExt,
   routeName,
@@ -74,6 +75,17 @@ describe('v1 codec vectors', () => {
       expect(p.payload.buffer).not.toBe(bytes.buffer)
       expect(p.payload).toEqual(payload)
     }
+  })
+
+  test('packetSizeAt walks a run of back-to-back packets', () => {
+    const run = Buffer.concat([
+      encodePacket({ ext: utf8('route:a'), payload: new Uint8Array(300) }),
+      encodePacket({ payload: new Uint8Array(70_000) }),
+      encodePacket({}),
+    ])
+    const sizes: number[] = []
+    for (let off = 0; off < run.length; off += sizes.at(-1)!) sizes.push(packetSizeAt(run, off))
+    expect(sizes).toEqual([16 + 7 + 300, 16 + 70_000, 16])
   })
 
   test('unknown flag bits are carried, not rejected', () => {
