@@ -27,7 +27,7 @@ export interface PooledPacket {
  */
 export function encodePooled(pool: BufferPool, f: OutboundFields, type: number, id: number): PooledPacket {
   const size = HEADER_SIZE + (f.ext?.length ?? 0) + f.payload.length
-  const ref = size <= MAX_POOLED ? pool.acquire(size) : -1
+  const ref = acquireUpTo1MiB(pool, size)
   if (ref < 0) {
     const bytes = new Uint8Array(size)
     encodePartsInto(bytes, 0, type, f.biz, id, f.flags, f.compression, f.ext, f.payload)
@@ -53,10 +53,15 @@ export function encodePooled(pool: BufferPool, f: OutboundFields, type: number, 
 export function poolBuffers(pool: BufferPool): OutboundBuffers {
   return {
     acquire(size: number): OutboundBuffer | null {
-      const ref = size <= MAX_POOLED ? pool.acquire(size) : -1
+      const ref = acquireUpTo1MiB(pool, size)
       return ref < 0 ? null : new PoolRef(pool, ref, pool.view(ref))
     },
   }
+}
+
+// A buffer of the right tier, or -1 when the tier is full or `size` is above every tier.
+function acquireUpTo1MiB(pool: BufferPool, size: number): number {
+  return size <= MAX_POOLED ? pool.acquire(size) : -1
 }
 
 /** A pooled packet and its owner in one object (no closures per publish). */
