@@ -12,18 +12,20 @@ const FULL = -3
 
 const INDEX_SPAN = 2 ** HANDLE_INDEX_BITS
 /**
- * Int32 words per slot: generation, owner word, transport, tag. The owner word is
- * owner + 1, 0 when free, -1 while an insert writes the slot, REMOVING while a remove
- * checks it is removing the right session.
+ * Int32 words per slot: generation and owner word (together one 64-bit atomic state
+ * word: generation low, owner word high), transport, tag. The owner word is owner + 1,
+ * 0 when free and -1 while an insert writes the slot. Because a remove compares and
+ * swaps generation and owner at once, a stale handle can never remove the session that
+ * reused its slot, and nothing ever holds a slot locked.
  */
 const WORDS = 4
 /** Header words: live count, insert cursor. */
 const HEADER = 2
-const REMOVING = -2
-/** How long a reader waits for a slot a remove holds locked (loads). */
-const LOCK_SPINS = 100_000
+const WRITING = -1
 /** Default slots of the fallback table (a fixed SharedArrayBuffer; 16 bytes each). */
 export const SHARED_TABLE_SLOTS = 1 << 16
+
+const state = (gen: number, ownerWord: number) => (BigInt(ownerWord) << 32n) | BigInt(gen >>> 0)
 
 /**
  * The pure-TS fallback's session table for a cluster: one SharedArrayBuffer seen by
@@ -38,10 +40,13 @@ export const SHARED_TABLE_SLOTS = 1 << 16
  */
 export class SharedSessionTable implements SessionTable {
   readonly #words: Int32Array
+  /** The same memory as 64-bit words: slot `i`'s state word is at (HEADER + i * WORDS) / 2. */
+  readonly #states: BigInt64Array
   readonly #slots: number
 
   constructor(readonly buffer: SharedArrayBuffer) {
     this.#words = new Int32Array(buffer)
+    this.#states = new BigInt64Array(buffer, 0, Math.floor(buffer.byteLength / 8))
     this.#slots = (this.#words.length - HEADER) / WORDS
     if (!Number.isInteger(this.#slots) || this.#slots < 1) throw new RangeError('bad shared table buffer')
   }
@@ -57,12 +62,13 @@ export class SharedSessionTable implements SessionTable {
     for (let k = 0; k < this.#slots; k++) {
       const index = (start + k) % this.#slots
       const base = HEADER + index * WORDS
-      if (Atomics.compareExchange(w, base + 1, 0, -1) !== 0) continue
+      // Claim a free slot: only its owner word changes, and only from 0 (free).
+      if (Atomics.compareExchange(w, base + 1, 0, WRITING) !== 0) continue
       const gen = (w[base]! % HANDLE_MAX_GENERATION) + 1
-      Atomics.store(w, base, gen)
       w[base + 2] = info.transport
       w[base + 3] = info.tag | 0
-      Atomics.store(w, base + 1, info.owner + 1)
+      // Generation and owner appear together: the session is live from here.
+      Atomics.store(this.#states, base / 2, state(gen, info.owner + 1))
       Atomics.add(w, 0, 1)
       return gen * INDEX_SPAN + index
     }
@@ -70,62 +76,64 @@ export class SharedSessionTable implements SessionTable {
   }
 
   lookup(handle: number): SessionInfo | null {
-    const base = this.#base(handle)
-    if (base < 0) return null
+    const owner = this.owner(handle)
+    if (owner < 0) return null
     const w = this.#words
-    return { owner: this.#ownerWord(base) - 1, transport: w[base + 2]!, tag: w[base + 3]! >>> 0 }
+    const base = HEADER + (handle % INDEX_SPAN) * WORDS
+    return { owner, transport: w[base + 2]!, tag: w[base + 3]! >>> 0 }
   }
 
   owner(handle: number): number {
     const base = this.#base(handle)
-    return base < 0 ? -1 : this.#ownerWord(base) - 1
+    return base < 0 ? -1 : this.#live(base, Math.floor(handle / INDEX_SPAN)) - 1
   }
 
   remove(handle: number): boolean {
-    const w = this.#words
     const base = this.#base(handle)
     if (base < 0) return false
     const gen = Math.floor(handle / INDEX_SPAN)
+    const at = base / 2
     for (;;) {
-      const owner = this.#ownerWord(base)
-      if (owner <= 0) return false // free, or an insert is writing a new session
-      // Lock the slot, then check it still holds this handle's session: between the
-      // check in #base and the lock, the session could have been removed and the slot
-      // reused, with the same owner, by a new one.
-      if (Atomics.compareExchange(w, base + 1, owner, REMOVING) !== owner) continue
-      if (Atomics.load(w, base) !== gen) {
-        Atomics.store(w, base + 1, owner) // not ours: unlock, untouched
-        return false
+      const owner = this.#live(base, gen)
+      if (owner <= 0) return false // already removed (maybe reused)
+      // Generation and owner are swapped together: a slot reused since the check above
+      // has a new generation, so the swap fails and the new session stays.
+      const live = state(gen, owner)
+      if (Atomics.compareExchange(this.#states, at, live, state(gen, 0)) === live) {
+        Atomics.sub(this.#words, 0, 1)
+        return true
       }
-      Atomics.store(w, base + 1, 0)
-      Atomics.sub(w, 0, 1)
-      return true
     }
   }
 
   removeOwner(owner: number): number {
-    const w = this.#words
     const word = owner + 1
     let removed = 0
     for (let index = 0; index < this.#slots; index++) {
       const base = HEADER + index * WORDS
-      // The CAS on the owner word is what removes: exactly one remover wins a session.
-      if (this.#ownerWord(base) !== word) continue
-      if (Atomics.compareExchange(w, base + 1, word, 0) !== word) continue
-      Atomics.sub(w, 0, 1)
+      const gen = Atomics.load(this.#words, base)
+      if (this.#live(base, gen) !== word) continue
+      // The swap is what removes: exactly one remover wins a session.
+      const live = state(gen, word)
+      if (Atomics.compareExchange(this.#states, base / 2, live, state(gen, 0)) !== live) continue
+      Atomics.sub(this.#words, 0, 1)
       removed++
     }
     return removed
   }
 
   /**
-   * A slot's owner word, waiting out a remove that holds it locked for a few
-   * instructions (bounded: a thread that died holding it leaves it locked for good).
+   * The owner word of slot `base` if it holds generation `gen`, else 0. Reads the two
+   * halves of the state word and checks the generation did not change in between.
    */
-  #ownerWord(base: number): number {
-    let word = Atomics.load(this.#words, base + 1)
-    for (let spin = 0; word === REMOVING && spin < LOCK_SPINS; spin++) word = Atomics.load(this.#words, base + 1)
-    return word
+  #live(base: number, gen: number): number {
+    const w = this.#words
+    for (;;) {
+      const g = Atomics.load(w, base)
+      const owner = Atomics.load(w, base + 1)
+      if (Atomics.load(w, base) !== g) continue
+      return g === gen && owner > 0 ? owner : 0
+    }
   }
 
   ownedBy(owner: number): number[] {
@@ -134,8 +142,7 @@ export class SharedSessionTable implements SessionTable {
     for (let index = 0; index < this.#slots; index++) {
       const base = HEADER + index * WORDS
       const gen = Atomics.load(w, base)
-      if (this.#ownerWord(base) !== owner + 1 || Atomics.load(w, base) !== gen) continue
-      out.push(gen * INDEX_SPAN + index)
+      if (this.#live(base, gen) === owner + 1) out.push(gen * INDEX_SPAN + index)
     }
     return out
   }
@@ -165,7 +172,6 @@ export class SharedSessionTable implements SessionTable {
     const gen = Math.floor(handle / INDEX_SPAN)
     if (index >= this.#slots) return -1
     const base = HEADER + index * WORDS
-    if (this.#ownerWord(base) <= 0 || Atomics.load(this.#words, base) !== gen) return -1
-    return base
+    return this.#live(base, gen) > 0 ? base : -1
   }
 }
