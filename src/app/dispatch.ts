@@ -10,7 +10,8 @@ import {
   routeName,
   jsonCodec,
   claimLease,
-  type ReceiveLease,
+  ownPayload,
+  type BufferOwner,
   type Packet,
 } from '../protocol/index.ts'
 import { writePacket } from '../transport/index.ts'
@@ -55,9 +56,10 @@ export function dispatchPacket(rt: Runtime, session: Session, packet: Packet): v
   if (rt.state.onMessage.length > 0 && !runOnMessage(rt, session, packet)) return
   const name = routeName(packet.ext, packet.flags)
   const route = name !== undefined ? rt.state.routes.get(name) : rt.state.byBiz.get(packet.biz)
-  // A packet collected into a lent receive buffer goes back once the handler is done,
-  // when the route does not hand the bytes themselves to user code (see RouteEntry.lends).
-  const lease = route?.lends ? claimLease(packet.payload) : null
+  // A packet in lent receive memory gives it back once the handler is done when the
+  // route does not hand the bytes themselves to user code (see RouteEntry.lends); a
+  // route that keeps them may get its own copy first (ownPayload).
+  const lease = route ? (route.lends ? claimLease(packet.payload) : ownPayload(packet)) : null
   let settled = true
   // Hot path note: nothing here is captured by a closure (closures live in the helpers
   // below), so a call allocates no scope object.
@@ -90,7 +92,7 @@ function handleLater(rt: Runtime, session: Session, packet: Packet, route: Route
 }
 
 // An async handler: failures answer like sync ones; the lease goes back when it settles.
-function trackAsync(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, out: Promise<unknown>, lease: ReceiveLease | null) {
+function trackAsync(rt: Runtime, session: Session, packet: Packet, route: RouteEntry, out: Promise<unknown>, lease: BufferOwner | null) {
   const done = out.catch((err) => fail(rt, session, packet, err, route.name))
   track(rt, session, packet, lease ? done.finally(() => lease.release()) : done)
 }

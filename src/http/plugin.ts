@@ -1,8 +1,8 @@
 import { Elysia } from 'elysia'
 import type { Msgtrans, MsgtransConfig } from '../app/index.ts'
-import { decodePacket, DEFAULT_LIMITS, ProtocolError, type Limits } from '../protocol/index.ts'
+import { decodeFrame, DEFAULT_LIMITS, ProtocolError, type Limits } from '../protocol/index.ts'
 import { protocolErrorNotice } from '../transport/protocol-close.ts'
-import { CloseCode, SUBPROTOCOL, WsConnection, type TransportHandlers } from '../transport/index.ts'
+import { CloseCode, deliverFrame, SUBPROTOCOL, WsConnection, type TransportHandlers } from '../transport/index.ts'
 
 /** Options of the `msgtrans()` Elysia plugin. */
 export interface MountOptions {
@@ -79,12 +79,12 @@ function onFrame(
   }
   let packet
   try {
-    packet = decodePacket(message, limits)
+    packet = decodeFrame(message, limits)
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err
     return reject(conn, err, CloseCode.protocolError, log)
   }
-  handlers.packet(conn, packet)
+  deliverFrame(handlers, conn, packet)
 }
 
 function reject(conn: WsConnection, err: ProtocolError, code: number, log: (m: string) => void): void {

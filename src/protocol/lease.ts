@@ -43,13 +43,32 @@ export function receivePoolBytes(): number {
 }
 
 /**
+ * Received bytes on offer while a packet is delivered (see lendDuring): a lent receive
+ * buffer of one packet, or the frame arena shared by many small WebSocket packets.
+ */
+export interface Lender extends BufferOwner {
+  /** The lent memory: views of it belong to this lender. */
+  readonly buffer: ArrayBuffer
+  /**
+   * How a route that keeps its raw body gets it: a copy of the payload (true: the lent
+   * memory is reused soon, so the packet must not point into it) or the view itself,
+   * whose memory the lender then gives up (false).
+   */
+  readonly copyForKeepers: boolean
+  /** Takes one reference, released by the claimer when it is done with the packet. */
+  claim(): void
+  /** The delivery is over; `claimed` says whether anyone claimed the packet. */
+  settle(claimed: boolean): void
+}
+
+/**
  * One lent receive buffer. Refcounted like a pooled send buffer, so a write queue that
  * keeps a view of the payload (a big echo written by reference) holds it too.
  */
-export class ReceiveLease implements BufferOwner {
+export class ReceiveLease implements Lender {
   #refs = 0
-  #claimed = false
   #bytes: Uint8Array
+  readonly copyForKeepers = false
 
   constructor(bytes: Uint8Array) {
     this.#bytes = bytes
@@ -58,6 +77,10 @@ export class ReceiveLease implements BufferOwner {
   /** The packet's bytes (header, ext, payload). */
   get bytes(): Uint8Array {
     return this.#bytes
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.#bytes.buffer as ArrayBuffer
   }
 
   retain(): void {
@@ -82,24 +105,26 @@ export class ReceiveLease implements BufferOwner {
     receivePoolStats.returned++
   }
 
-  /** Called by the lender after the handler ran: was it claimed? If not, forget it. */
-  settleLend(): void {
-    if (!this.#claimed) {
+  /** After the handler ran: an unclaimed buffer is the packet's for good; forget it. */
+  settle(claimed: boolean): void {
+    if (!claimed) {
       owners.delete(this.#bytes.buffer as ArrayBuffer)
       receivePoolStats.abandoned++
     }
   }
 
-  /** Marks the lease taken by a handler (one reference, released by it). */
-  claim(): this {
-    this.#claimed = true
+  claim(): void {
     this.#refs++
-    return this
   }
 }
 
-// Which lease a view belongs to (by its ArrayBuffer), for writes that keep views.
-const owners = new WeakMap<ArrayBuffer, ReceiveLease>()
+// Which lender a view belongs to (by its ArrayBuffer), for writes that keep views.
+const owners = new WeakMap<ArrayBuffer, BufferOwner>()
+
+/** Registers `buffer` as lent by `owner`, so leaseOf() finds it. */
+export function registerLent(buffer: ArrayBuffer, owner: BufferOwner): void {
+  owners.set(buffer, owner)
+}
 
 /**
  * Drops every buffer kept for reuse (the GC frees them), e.g. after a burst of big
@@ -143,30 +168,46 @@ export function lendReceiveBuffer(n: number): ReceiveLease {
  * @example
  * conn.writeParts(head, payload, leaseOf(payload))
  */
-export function leaseOf(view: Uint8Array): ReceiveLease | undefined {
+export function leaseOf(view: Uint8Array): BufferOwner | undefined {
   return owners.get(view.buffer as ArrayBuffer)
 }
 
-let offered: ReceiveLease | null = null
+let offered: Lender | null = null
 
 /**
  * Runs `deliver` with `lease` on offer: a handler that knows when it is done with the
  * packet calls claimLease() during `deliver` and releases the lease afterwards.
  */
-export function lendDuring(lease: ReceiveLease, deliver: () => void): void {
-  const outer = offered
-  offered = lease
+export function lendDuring(lease: Lender, deliver: () => void): void {
+  const outer = beginLend(lease)
   try {
     deliver()
   } finally {
-    offered = outer
-    lease.settleLend()
+    endLend(outer, lease)
   }
 }
 
 /**
+ * lendDuring without a closure, for per-packet paths: `const outer = beginLend(l)`,
+ * deliver, then `endLend(outer, l)` (in a finally).
+ */
+export function beginLend(lease: Lender): Lender | null {
+  const outer = offered
+  offered = lease
+  return outer
+}
+
+/** Ends the offer begun by beginLend(). */
+export function endLend(outer: Lender | null, lease: Lender): void {
+  // A claim takes the lease off offer.
+  const taken = offered !== lease
+  offered = outer
+  lease.settle(taken)
+}
+
+/**
  * Takes the lease of `payload`'s bytes if they are on offer right now (the packet being
- * delivered was collected into a lent buffer), else null: a view of a socket chunk or a
+ * delivered was collected into lent memory), else null: a view of a socket chunk or a
  * copy needs no release. The caller must release() the lease once nothing reads the
  * packet's views any more.
  *
@@ -174,9 +215,28 @@ export function lendDuring(lease: ReceiveLease, deliver: () => void): void {
  * const lease = claimLease(packet.payload)
  * try { handle(packet) } finally { lease?.release() }
  */
-export function claimLease(payload: Uint8Array): ReceiveLease | null {
+export function claimLease(payload: Uint8Array): BufferOwner | null {
   const lease = offered
-  if (!lease || payload.buffer !== lease.bytes.buffer) return null
+  if (!lease || payload.buffer !== lease.buffer) return null
   offered = null
-  return lease.claim()
+  lease.claim()
+  return lease
+}
+
+/**
+ * For a route that keeps its raw body: when the payload is on offer from a lender that
+ * reuses its memory soon, the packet gets its own copy and the lease is claimed (the
+ * caller releases it after the handler, as with claimLease). Otherwise null, and the
+ * payload view is the packet's to keep.
+ *
+ * @example
+ * const lease = route.lends ? claimLease(packet.payload) : ownPayload(packet)
+ */
+export function ownPayload(packet: { payload: Uint8Array }): BufferOwner | null {
+  const lease = offered
+  if (!lease || !lease.copyForKeepers || packet.payload.buffer !== lease.buffer) return null
+  packet.payload = packet.payload.slice()
+  offered = null
+  lease.claim()
+  return lease
 }

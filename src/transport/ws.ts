@@ -1,5 +1,14 @@
 import type { Server, ServerWebSocket } from 'bun'
-import { decodePacket, HEADER_SIZE, ProtocolError, type SendResult } from '../protocol/index.ts'
+import {
+  beginLend,
+  decodeFrame,
+  endLend,
+  frameLender,
+  HEADER_SIZE,
+  ProtocolError,
+  type Packet,
+  type SendResult,
+} from '../protocol/index.ts'
 import { protocolErrorNotice } from './protocol-close.ts'
 import {
   CloseCode,
@@ -155,12 +164,12 @@ export function listenWs(
         }
         let packet
         try {
-          packet = decodePacket(message, settings.limits)
+          packet = decodeFrame(message, settings.limits)
         } catch (err) {
           if (!(err instanceof ProtocolError)) throw err
           return rejectFrame(conn, err, CloseCode.protocolError, settings)
         }
-        handlers.packet(conn, packet)
+        deliverFrame(handlers, conn, packet)
       },
       drain(ws) {
         ws.data.onDrain()
@@ -177,6 +186,24 @@ export function listenWs(
     stop(closeActive = false) {
       void server.stop(closeActive)
     },
+  }
+}
+
+/**
+ * Hands a packet from decodeFrame() to the server; one copied into the frame arena is
+ * delivered with the arena on loan (see frame-arena.ts).
+ *
+ * @example
+ * deliverFrame(handlers, conn, decodeFrame(message, limits))
+ */
+export function deliverFrame(handlers: TransportHandlers, conn: Connection, packet: Packet): void {
+  const lender = frameLender()
+  if (!lender) return handlers.packet(conn, packet)
+  const outer = beginLend(lender)
+  try {
+    handlers.packet(conn, packet)
+  } finally {
+    endLend(outer, lender)
   }
 }
 

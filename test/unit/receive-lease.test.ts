@@ -8,6 +8,7 @@ import {
   RECEIVE_POOL_BYTES,
   receivePoolBytes,
   receivePoolStats,
+  type BufferOwner,
   type ReceiveLease,
 } from '../../src/protocol/index.ts'
 
@@ -20,7 +21,8 @@ function lendAndClaim(count: number, n: number): ReceiveLease[] {
   for (let i = 0; i < count; i++) {
     const lease = lendReceiveBuffer(n)
     lease.bytes.fill(i & 0xff)
-    lendDuring(lease, () => claimed.push(claimLease(lease.bytes)!))
+    lendDuring(lease, () => expect(claimLease(lease.bytes)).toBe(lease))
+    claimed.push(lease)
   }
   return claimed
 }
@@ -54,7 +56,7 @@ test('an unclaimed lease is never reused: its bytes stay the reader’s', () => 
 
 test('a claim needs the offered buffer: a view of other bytes claims nothing', () => {
   const lease = lendReceiveBuffer(8_192)
-  const claimed: Array<ReceiveLease | null> = []
+  const claimed: Array<BufferOwner | null> = []
   lendDuring(lease, () => {
     claimed.push(claimLease(new Uint8Array(8)))
     claimed.push(claimLease(lease.bytes))
