@@ -1,10 +1,13 @@
 // Allocation per message on the server's hot path, native core vs pure-TS fallback.
 // Each case runs in a child process with JSC's GC log on (BUN_JSC_logGC=1); the parent
-// counts collections and sums "bytes allocated this cycle" over a steady-state run.
+// counts collections, sums "bytes allocated this cycle" and reads the collections'
+// pauses over a steady-state run; the child reports its heap (JS objects and memory the
+// engine counts for ArrayBuffers) after a full collection at the end.
 //   bun bench/alloc.bench.ts                  1M messages per case, writes bench/results/alloc.*
 //   BENCH_TINY=1 bun bench/alloc.bench.ts     20k messages per case
 import { mkdir } from 'node:fs/promises'
 import os from 'node:os'
+import { heapStats } from 'bun:jsc'
 import { Msgtrans } from '../src/index.ts'
 import { encodePacket, routeExt, TcpFramer } from '../src/protocol/index.ts'
 import { NullConnection } from './null-connection.ts'
@@ -37,7 +40,9 @@ function runCase(kind: string): void {
   const ms = performance.now() - t0
   console.error('MEASURE-END')
   const out = conns.reduce((s, c) => s + c.bytes, 0)
-  console.log(JSON.stringify({ kind, native: app.native.kind, messages: N, ms, bytesOut: out }))
+  Bun.gc(true)
+  const heap = heapStats()
+  console.log(JSON.stringify({ kind, native: app.native.kind, messages: N, ms, bytesOut: out, heapBytes: heap.heapSize, extraBytes: heap.extraMemorySize }))
 }
 
 interface Row {
@@ -49,6 +54,12 @@ interface Row {
   allocatedBytes: number
   bytesPerMessage: number
   gcsPerMillion: number
+  /** Live JS heap after the run (full collection), and what ArrayBuffers add to it. */
+  heapBytes: number
+  extraBytes: number
+  /** Collection pauses during the measured window, ms. */
+  pauseP50Ms: number | null
+  pauseMaxMs: number | null
 }
 
 async function measure(kind: string, native: boolean): Promise<Row> {
@@ -62,15 +73,21 @@ async function measure(kind: string, native: boolean): Promise<Row> {
   const window = err.slice(err.indexOf('MEASURE-START'), err.indexOf('MEASURE-END'))
   const allocated = [...window.matchAll(/bytes allocated this cycle: (\d+)/g)].reduce((s, m) => s + Number(m[1]), 0)
   const gcs = [...window.matchAll(/: START /g)].length
+  const pauses = [...window.matchAll(/ p=([0-9.]+)ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b)
   const r = JSON.parse(out.trim().split('\n').pop()!)
   return {
     ...r,
     gcs,
+    pauseP50Ms: pauses.length ? pauses[Math.floor(pauses.length / 2)]! : null,
+    pauseMaxMs: pauses.length ? pauses.at(-1)! : null,
     allocatedBytes: allocated,
     bytesPerMessage: allocated / r.messages,
     gcsPerMillion: (gcs * 1e6) / r.messages,
   }
 }
+
+const fmt = (ms: number | null) => (ms === null ? '-' : ms.toFixed(2))
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1)
 
 const caseArg = process.argv.indexOf('--case')
 if (caseArg > 0) {
@@ -79,7 +96,7 @@ if (caseArg > 0) {
   const rows: Row[] = []
   for (const kind of ['echo', 'publish']) for (const native of [true, false]) rows.push(await measure(kind, native))
   for (const r of rows) {
-    console.log(`${r.kind.padEnd(8)} ${r.native.padEnd(4)} ${r.bytesPerMessage.toFixed(1)} B/msg allocated, ${r.gcsPerMillion.toFixed(1)} GCs per 1M msgs, ${((r.messages / r.ms) * 1000).toFixed(0)} msgs/s`)
+    console.log(`${r.kind.padEnd(8)} ${r.native.padEnd(4)} ${r.bytesPerMessage.toFixed(1)} B/msg allocated, ${r.gcsPerMillion.toFixed(1)} GCs per 1M msgs, pause p50 ${fmt(r.pauseP50Ms)} ms max ${fmt(r.pauseMaxMs)} ms, heap ${mib(r.heapBytes)} MiB (ArrayBuffers ${mib(r.extraBytes)}), ${((r.messages / r.ms) * 1000).toFixed(0)} msgs/s`)
   }
   if (!tiny) {
     const machine = { cpu: os.cpus()[0]?.model, cores: os.cpus().length, bun: Bun.version, date: new Date().toISOString() }
@@ -91,9 +108,16 @@ if (caseArg > 0) {
       'Command: `bun bench/alloc.bench.ts`. 64-byte raw payloads through framer → dispatch → handler →',
       'send (echo) or publish to 10 subscribers (publish); counted from JSC GC logs in steady state.',
       '',
-      '| case | core | bytes allocated / msg | GCs / 1M msgs | msgs/s (in-process) |',
-      '|---|---|--:|--:|--:|',
-      ...rows.map((r) => `| ${r.kind} | ${r.native} | ${r.bytesPerMessage.toFixed(1)} | ${r.gcsPerMillion.toFixed(1)} | ${((r.messages / r.ms) * 1000).toFixed(0)} |`),
+      'Heap: live JS heap after a full collection at the end, of which ArrayBuffers (the',
+      'memory the engine counts for them, e.g. pool slabs seen from JS); pauses: JSC collections',
+      'in the measured window.',
+      '',
+      '| case | core | bytes allocated / msg | GCs / 1M msgs | pause p50 / max ms | heap MiB (ArrayBuffers) | msgs/s (in-process) |',
+      '|---|---|--:|--:|--:|--:|--:|',
+      ...rows.map(
+        (r) =>
+          `| ${r.kind} | ${r.native} | ${r.bytesPerMessage.toFixed(1)} | ${r.gcsPerMillion.toFixed(1)} | ${fmt(r.pauseP50Ms)} / ${fmt(r.pauseMaxMs)} | ${mib(r.heapBytes)} (${mib(r.extraBytes)}) | ${((r.messages / r.ms) * 1000).toFixed(0)} |`,
+      ),
     ].join('\n')
     await Bun.write('bench/results/alloc.md', md + '\n')
   }

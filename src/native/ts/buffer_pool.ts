@@ -12,13 +12,16 @@ import {
   type BufferPoolConfig,
   type BufferTierConfig,
   type BufferTierStats,
+  windowSpan,
 } from '../buffer_types.ts'
 import { NativeError } from '../errors.ts'
 import { Status } from '../symbols.ts'
 import { HolderLedgers } from './holders.ts'
 
 interface Slab {
-  bytes: Uint8Array
+  /** The slab's memory in windows of windowSpan(size) bytes, allocated on first use. */
+  windows: (Uint8Array | undefined)[]
+  bytes: number
   refs: Uint32Array
 }
 
@@ -37,7 +40,7 @@ class Tier {
   map(count: number): boolean {
     const s = this.slabs.findIndex((slab) => slab === undefined)
     if (s < 0) return false
-    this.slabs[s] = { bytes: new Uint8Array(count * this.size), refs: new Uint32Array(count) }
+    this.slabs[s] = { windows: [], bytes: count * this.size, refs: new Uint32Array(count) }
     this.capacity += count
     const base = (this.index << REF_TIER_SHIFT) | (s << REF_SLAB_SHIFT)
     for (let i = count - 1; i >= 0; i--) this.free.push(base | i)
@@ -56,7 +59,8 @@ class Tier {
 
 /**
  * Pure-TS buffer pool: same tiers, ref layout, growth schedule and counters as the Zig
- * pool, on ordinary ArrayBuffers. One per JS thread (not shared between Workers).
+ * pool, on ordinary ArrayBuffers, allocated a window at a time as buffers are first
+ * viewed (see WINDOW_BYTES). One per JS thread (not shared between Workers).
  *
  * @example
  * const pool = new TsBufferPool()
@@ -107,7 +111,13 @@ export class TsBufferPool implements BufferPool {
   view(ref: number): Uint8Array {
     const { tier, index } = decodeRef(ref)
     const size = BUFFER_TIER_SIZES[tier]!
-    return this.#slab(ref).bytes.subarray(index * size, (index + 1) * size)
+    const slab = this.#slab(ref)
+    const span = windowSpan(size)
+    const offset = index * size
+    const w = Math.floor(offset / span)
+    const window = (slab.windows[w] ??= new Uint8Array(Math.min(span, slab.bytes - w * span)))
+    const at = offset - w * span
+    return window.subarray(at, at + size)
   }
 
   retain(ref: number): number {

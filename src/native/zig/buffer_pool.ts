@@ -9,6 +9,7 @@ import {
   type BufferPool,
   type BufferPoolConfig,
   type BufferTierStats,
+  windowSpan,
 } from '../buffer_types.ts'
 import { check, NativeError } from '../errors.ts'
 import type { RawLib } from '../ffi.ts'
@@ -28,16 +29,8 @@ const SLOTS = BUFFER_TIER_SIZES.length * MAX_SLABS_PER_TIER
 const NO_HOLDER = 0xffffffff
 
 /**
- * Bytes of a slab one ArrayBuffer covers (or one buffer, for tiers this big). The engine
- * counts every byte an ArrayBuffer spans as heap: one ArrayBuffer per slab made 10-105
- * MiB of mostly idle slab look like heap, and the engine's young-generation collections
- * grew with it (~1 ms pauses instead of ~0.25 ms). Windows are created on first use, so
- * only the part of a slab in use is counted.
- */
-const WINDOW_BYTES = 1 << 20
-
-/**
- * The Zig buffer pool. JS sees a slab through ArrayBuffers of WINDOW_BYTES, each created
+ * The Zig buffer pool. JS sees a slab through ArrayBuffers of WINDOW_BYTES (see
+ * buffer_types.ts), each created
  * the first time a ref in it is viewed and recreated only when the slab slot's
  * generation changes (the slab was unmapped by shrink and mapped again).
  *
@@ -104,7 +97,7 @@ export class ZigBufferPool implements BufferPool {
     const size = BUFFER_TIER_SIZES[tier]!
     const offset = (ref & REF_INDEX_MASK) * size
     // Tier sizes are powers of two, so a buffer never straddles two windows.
-    const span = size > WINDOW_BYTES ? size : WINDOW_BYTES
+    const span = windowSpan(size)
     const w = Math.floor(offset / span)
     const at = offset - w * span
     return (windows[w] ?? this.#window(k, w, span)).subarray(at, at + size)
