@@ -62,12 +62,16 @@ interface Doc {
   started: string
   machine: Awaited<ReturnType<typeof machineInfo>>
   timing: { duration: number; warmup: number }
+  /** msgtrans/baseline pairs per scenario with a baseline (alternating runs). */
+  pairs?: number
   scenarios: Array<{
     name: string
     title: string
     target: string
     ratio: number | null
     cpuRatio: number | null
+    ratios?: number[]
+    cpuRatios?: number[]
     met: boolean | null
     metric: string
     runs: RunSummary[]
@@ -80,13 +84,18 @@ const n = (x: number | null | undefined, digits = 0) =>
   x === null || x === undefined ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 const mb = (bytes: number) => n(bytes / 1e6, 1)
 
+// " [0.61-0.74]" for more than one pair.
+const range = (xs: number[] | undefined) =>
+  xs && xs.length > 1 ? ` [${n(Math.min(...xs), 2)}-${n(Math.max(...xs), 2)}]` : ''
+
 export function renderMarkdown(doc: Doc): string {
   const m = doc.machine
   const lines = [
     `# ${doc.name}: msgtrans vs raw Bun baselines`,
     '',
     `${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, ${m.kernel}; bun ${m.bun}; ${m.rustc}; pinned: ${m.pinned}; 1-min load average ${m.loadavg_1m_start} at start, ${m.loadavg_1m_end} at end.`,
-    `Started ${doc.started}; ${doc.timing.warmup} s warmup + ${doc.timing.duration} s measured per run; fresh server process per run.`,
+    `Started ${doc.started}; ${doc.timing.warmup} s warmup + ${doc.timing.duration} s measured per run; fresh server process per run` +
+      (doc.pairs && doc.pairs > 1 ? `; ${doc.pairs} alternating msgtrans/baseline pairs per ratio (median, range in brackets).` : '.'),
     '',
     `Command: \`${doc.command}\` on sources ${doc.commit}.`,
     '',
@@ -118,7 +127,7 @@ export function renderMarkdown(doc: Doc): string {
     const fixed = s.runs.find((r) => r.phase.startsWith('fixed'))
     const measured =
       s.ratio !== null
-        ? `${n(s.ratio, 2)}x (${s.metric === 'bytes_per_s' ? 'bytes/s' : 'msgs/s'})`
+        ? `${n(s.ratio, 2)}x${range(s.ratios)} (${s.metric === 'bytes_per_s' ? 'bytes/s' : 'msgs/s'})`
         : fixed
           ? `p99 ${n(fixed.latency_us?.p99)} µs at ${fixed.phase.replace('fixed ', '')} ` +
             `(loadgen send lateness p99 ${n(fixed.loadgen.send_lateness_us?.p99)} µs)`
@@ -127,7 +136,7 @@ export function renderMarkdown(doc: Doc): string {
       ? `; highest swept rate with p99 < 1 ms: ${s.sweep.msgtrans ? `${n(s.sweep.msgtrans)}/s` : 'none'}` +
         ` (raw Bun.listen echo of 1 KiB at the same rates: ${s.sweep.baseline ? `${n(s.sweep.baseline)}/s` : 'none'})`
       : ''
-    const perCpu = s.cpuRatio === null ? '-' : `${n(s.cpuRatio, 2)}x`
+    const perCpu = s.cpuRatio === null ? '-' : `${n(s.cpuRatio, 2)}x${range(s.cpuRatios)}`
     const met = s.met === null ? (fixed ? 'inconclusive (generator late)' : '-') : s.met ? 'yes' : 'no'
     lines.push(`| ${s.name} | ${s.target} | ${measured}${sweep} | ${perCpu} | ${met} |`)
   }
@@ -136,7 +145,7 @@ export function renderMarkdown(doc: Doc): string {
     'Latency is from the actual send in closed-loop runs and from the intended send time in',
     'fixed-rate runs (coordinated omission corrected). CPU is CPU-seconds per wall second of',
     'the measured window (server from /proc/<pid>/stat, loadgen from getrusage). "met" judges the',
-    'raw ratio; when the load average is above the core count, read the per-CPU-second ratio.',
+    'median raw ratio; when the load average is above the core count, read the per-CPU-second ratio.',
     'See docs/benchmarks.md.',
   )
   return lines.join('\n') + '\n'

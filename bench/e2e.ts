@@ -4,7 +4,11 @@
  *
  *   bun bench/e2e.ts                  full run  -> bench/results/e2e.json + e2e.md
  *   BENCH_TINY=1 bun bench/e2e.ts     ~1 s per scenario, few connections -> e2e-tiny.*
- *   options: --tiny, --out DIR, --only name1,name2
+ *   options: --tiny, --out DIR, --only name1,name2, --pairs N
+ *
+ * A scenario with a baseline runs msgtrans and the baseline N times, alternating (default
+ * 3, tiny 1), and reports the median of the N ratios with their range: single runs on the
+ * shared dev box moved by ±15%, and alternating spreads a slow spell over both sides.
  *
  * Exits non-zero when a run fails (no report, a server that did not start, errors, or
  * no messages moved); the report is written either way.
@@ -59,6 +63,9 @@ export interface ScenarioResult {
   ratio: number | null
   /** The same ratio per server CPU-second: robust when neighbours take CPU from the server. */
   cpuRatio: number | null
+  /** Every pair's ratio (msgtrans run i / baseline run i), in run order. */
+  ratios: number[]
+  cpuRatios: number[]
   met: boolean | null
   runs: RunSummary[]
   sweep?: SweepVerdict
@@ -72,6 +79,7 @@ const opt = (name: string) => {
 const tiny = process.env.BENCH_TINY === '1' || argv.includes('--tiny')
 const outDir = opt('out') ?? join(import.meta.dir, 'results')
 const only = opt('only')?.split(',')
+const pairs = Math.max(1, Number(opt('pairs') ?? (tiny ? 1 : 3)))
 
 /** Full or tiny size of a knob. */
 const size = (full: number, small: number) => (tiny ? small : full)
@@ -178,15 +186,26 @@ async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<Scen
     runs.push(summarize('msgtrans', s.subject.server, fixed, `fixed ${rate}/s`))
   }
   const sweep = s.sweep?.length ? await runSweep(bin, s, pin, subject.msgs_per_s, runs) : undefined
-  let ratio: number | null = null
-  let cpuRatio: number | null = null
+  const ratios: number[] = []
+  const cpuRatios: number[] = []
   if (s.baseline) {
-    const base = await measure(bin, s.baseline, pin)
-    runs.push(summarize('baseline', s.baseline.server, base, 'closed loop'))
-    ratio = base[s.metric] > 0 ? subject[s.metric] / base[s.metric] : null
-    const [mine, theirs] = [runs[0]!.msgs_per_server_cpu_s, runs.at(-1)!.msgs_per_server_cpu_s]
-    cpuRatio = mine !== null && theirs ? mine / theirs : null
+    // Pairs, alternating: msgtrans (the first is the run above), then the baseline.
+    for (let i = 0; i < pairs; i++) {
+      const phase = pairs > 1 ? `closed loop #${i + 1}` : 'closed loop'
+      if (i === 0) runs[0]!.phase = phase
+      const mine = i === 0 ? subject : await measure(bin, s.subject, pin)
+      const mineRun = i === 0 ? runs[0]! : summarize('msgtrans', s.subject.server, mine, phase)
+      if (i > 0) runs.push(mineRun)
+      const base = await measure(bin, s.baseline, pin)
+      const baseRun = summarize('baseline', s.baseline.server, base, phase)
+      runs.push(baseRun)
+      if (base[s.metric] > 0) ratios.push(mine[s.metric] / base[s.metric])
+      const [a, b] = [mineRun.msgs_per_server_cpu_s, baseRun.msgs_per_server_cpu_s]
+      if (a !== null && b) cpuRatios.push(a / b)
+    }
   }
+  const ratio = median(ratios)
+  const cpuRatio = median(cpuRatios)
   const fixedP99 = runs[1]?.latency_us?.p99
   // A generator that sent late by more than this cannot judge a 1 ms p99: inconclusive.
   const punctual = (runs[1]?.loadgen.send_lateness_us?.p99 ?? Infinity) <= MAX_SEND_LATENESS_US
@@ -196,7 +215,15 @@ async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<Scen
       : s.fixedRateAt !== undefined && fixedP99 !== undefined && punctual
         ? fixedP99 < 1000
         : null
-  return { name: s.name, title: s.title, metric: s.metric, target: s.target, targetRatio: s.targetRatio ?? null, ratio, cpuRatio, met, runs, sweep }
+  return { name: s.name, title: s.title, metric: s.metric, target: s.target, targetRatio: s.targetRatio ?? null, ratio, cpuRatio, ratios, cpuRatios, met, runs, sweep }
+}
+
+/** Median of `xs` (mean of the middle two for an even count); null when empty. */
+export function median(xs: number[]): number | null {
+  if (xs.length === 0) return null
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 // Fixed rates below the max, msgtrans and the raw baseline at each; runs are appended.
@@ -239,7 +266,7 @@ async function main() {
   const name = tiny ? 'e2e-tiny' : 'e2e'
   const command = `${tiny ? 'BENCH_TINY=1 ' : ''}bun bench/e2e.ts ${argv.join(' ')}`.trim()
   const machine = await machineInfo(pin, loadStart)
-  const doc = { name, tiny, command, commit: sourceCommit(), started, finished: new Date().toISOString(), machine, loadgen: { key: loadgenKey(), path: bin }, timing, scenarios: results }
+  const doc = { name, tiny, command, commit: sourceCommit(), started, finished: new Date().toISOString(), machine, loadgen: { key: loadgenKey(), path: bin }, timing, pairs, scenarios: results }
   await mkdir(outDir, { recursive: true })
   await Bun.write(join(outDir, `${name}.json`), JSON.stringify(doc, null, 2) + '\n')
   await Bun.write(join(outDir, `${name}.md`), renderMarkdown(doc))

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadgenBinary } from '../../bench/loadgen/bin.ts'
+import { median } from '../../bench/e2e.ts'
 
 const root = join(import.meta.dir, '..', '..')
 const SCENARIOS = ['tcp-echo-64', 'tcp-rr-1k', 'tcp-transfer-64k', 'tcp-transfer-1m', 'ws-echo-64', 'ws-echo-1k', 'publish-1k']
@@ -22,7 +23,8 @@ describe('bench/e2e.ts tiny mode', () => {
       loadgenBinary()
       const out = mkdtempSync(join(tmpdir(), 'msgtrans-e2e-'))
       try {
-        const proc = Bun.spawn([process.execPath, 'bench/e2e.ts', '--out', out], {
+        // Two alternating pairs per baselined scenario, so the pairing path runs too.
+        const proc = Bun.spawn([process.execPath, 'bench/e2e.ts', '--out', out, '--pairs', '2'], {
           cwd: root,
           env: { ...process.env, BENCH_TINY: '1' },
           stdout: 'pipe',
@@ -50,8 +52,13 @@ function checkScenario(s: any) {
   const baselined = s.name !== 'tcp-rr-1k' && s.name !== 'publish-1k'
   // tcp-rr-1k: closed loop, then the latency sweep (half and a quarter of max), each rate
   // for msgtrans and the raw echo baseline.
-  expect(s.runs.length).toBe(s.name === 'tcp-rr-1k' ? 5 : baselined ? 2 : 1)
-  if (baselined) expect(s.ratio).toBeGreaterThan(0)
+  expect(s.runs.length).toBe(s.name === 'tcp-rr-1k' ? 5 : baselined ? 4 : 1)
+  if (baselined) {
+    expect(s.runs.map((r: { role: string }) => r.role)).toEqual(['msgtrans', 'baseline', 'msgtrans', 'baseline'])
+    expect(s.ratios.length).toBe(2)
+    expect(s.ratio).toBeCloseTo(median(s.ratios)!, 10)
+    expect(s.ratio).toBeGreaterThan(0)
+  }
   for (const run of s.runs) {
     const r = run.loadgen
     expect(r.tool).toBe('msgtrans-loadgen')
@@ -74,3 +81,9 @@ function checkScenario(s: any) {
     expect(Object.keys(s.sweep).sort()).toEqual(['baseline', 'msgtrans'])
   }
 }
+
+test('median of pair ratios: odd, even and empty', () => {
+  expect(median([0.9, 0.5, 0.7])).toBe(0.7)
+  expect(median([0.8, 0.6])).toBeCloseTo(0.7, 10)
+  expect(median([])).toBeNull()
+})
