@@ -13,22 +13,33 @@ import type { BufferOwner } from './write-queue.ts'
  * handler reads as empty, never as another packet's bytes.
  */
 
-/** Smallest and largest pooled receive buffer; other sizes are allocated per packet. */
-const MIN_CLASS = 12 // 4 KiB
-const MAX_CLASS = 24 // 16 MiB
+/** Smallest and largest pooled receive buffer; bigger packets get a buffer of their own. */
+const MIN_BYTES = 4096
+const MAX_BYTES = 16 * 1024 * 1024
 /**
  * Bytes the free lists may keep in total (per thread): enough for a few in-flight
  * multi-MiB packets; a buffer that would pass it is left to the GC instead.
  */
 export const RECEIVE_POOL_BYTES = 16 * 1024 * 1024
 
-const free: ArrayBuffer[][] = []
-for (let c = 0; c <= MAX_CLASS; c++) free.push([])
-let pooledBytes = 0
-
-function sizeClass(n: number): number {
-  return Math.max(MIN_CLASS, 32 - Math.clz32(n - 1))
+// Size classes: four per power of two (1.25, 1.5, 1.75 and 2 times the one below), so a
+// buffer wastes at most a quarter of its size. Releasing one copies all of it (see
+// #reclaim), so waste costs time as well as memory: 1 MiB + 26 bytes took a 2 MiB buffer.
+const sizeClass = (n: number) => {
+  if (n <= MIN_BYTES) return classOfBytes(MIN_BYTES)
+  const quarter = 2 ** (29 - Math.clz32(n - 1)) // a quarter of the power of two below n
+  return classOfBytes(Math.ceil(n / quarter) * quarter)
 }
+// Class c holds 2^(c >> 2) * (5 + (c & 3)) bytes: 5, 6, 7 or 8 eighths of a power of two.
+const classOfBytes = (bytes: number) => {
+  const p = 29 - Math.clz32(bytes - 1) // bytes is in (2^(p+2), 2^(p+3)]
+  return p * 4 + bytes / 2 ** p - 5
+}
+const classBytes = (c: number) => 2 ** (c >> 2) * ((c & 3) + 5)
+
+const free: ArrayBuffer[][] = []
+for (let c = 0; c <= sizeClass(MAX_BYTES); c++) free.push([])
+let pooledBytes = 0
 
 /**
  * Per-thread counters of the receive pool: buffers lent, lent again from the free
@@ -98,7 +109,7 @@ export class ReceiveLease implements Lender {
     // Detach every view of the packet, kept or not: a body held past its handler reads
     // as empty every time, not only when its memory happens to be reused.
     const fresh = buffer.transfer()
-    if (fresh.byteLength < 1 << MIN_CLASS || fresh.byteLength > 1 << MAX_CLASS) return
+    if (fresh.byteLength < MIN_BYTES || fresh.byteLength > MAX_BYTES) return
     if (pooledBytes + fresh.byteLength > RECEIVE_POOL_BYTES) return
     free[sizeClass(fresh.byteLength)]!.push(fresh)
     pooledBytes += fresh.byteLength
@@ -148,13 +159,13 @@ export function dropReceivePool(): void {
  */
 export function lendReceiveBuffer(n: number): ReceiveLease {
   receivePoolStats.lent++
-  const c = sizeClass(n)
-  let buffer = c <= MAX_CLASS ? free[c]!.pop() : undefined
+  const c = n <= MAX_BYTES ? sizeClass(n) : -1
+  let buffer = c >= 0 ? free[c]!.pop() : undefined
   if (buffer) {
     pooledBytes -= buffer.byteLength
     receivePoolStats.reused++
   } else {
-    buffer = c <= MAX_CLASS ? (allocUninit(1 << c).buffer as ArrayBuffer) : (allocUninit(n).buffer as ArrayBuffer)
+    buffer = allocUninit(c >= 0 ? classBytes(c) : n).buffer as ArrayBuffer
   }
   const lease = new ReceiveLease(new Uint8Array(buffer, 0, n))
   owners.set(buffer, lease)

@@ -68,3 +68,17 @@ test('a claim needs the offered buffer: a view of other bytes claims nothing', (
   lease.release()
   expect(lease.bytes.length).toBe(0)
 })
+
+test('receive buffers waste at most a quarter: four size classes per power of two', () => {
+  // Releasing a lease copies its whole buffer (ArrayBuffer#transfer), so waste costs time.
+  expect(lendReceiveBuffer((1 << 20) + 26).bytes.buffer.byteLength).toBe(1.25 * (1 << 20))
+  expect(lendReceiveBuffer(100).bytes.buffer.byteLength).toBe(4096)
+  let seed = 7
+  for (let i = 0; i < 300; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0
+    const n = 4097 + (seed % (16 * 1024 * 1024 - 4097))
+    const size = lendReceiveBuffer(n).bytes.buffer.byteLength
+    expect(size).toBeGreaterThanOrEqual(n)
+    expect(size).toBeLessThanOrEqual(Math.ceil(n * 1.25))
+  }
+})
