@@ -99,8 +99,12 @@ export class ReceiveLease implements Lender {
   }
 
   release(): void {
-    if (--this.#refs === 0) this.#reclaim()
+    // An abandoned buffer is the packet's for good: a write queue that kept a view of it
+    // (taken during the handler) lets go without reclaiming it.
+    if (--this.#refs === 0 && !this.#abandoned) this.#reclaim()
   }
+
+  #abandoned = false
 
   #reclaim(): void {
     const buffer = this.#bytes.buffer as ArrayBuffer
@@ -119,6 +123,7 @@ export class ReceiveLease implements Lender {
   /** After the handler ran: an unclaimed buffer is the packet's for good; forget it. */
   settle(claimed: boolean): void {
     if (!claimed) {
+      this.#abandoned = true
       owners.delete(this.#bytes.buffer as ArrayBuffer)
       receivePoolStats.abandoned++
     }

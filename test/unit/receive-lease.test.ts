@@ -82,3 +82,12 @@ test('receive buffers waste at most a quarter: four size classes per power of tw
     expect(size).toBeLessThanOrEqual(Math.ceil(n * 1.25))
   }
 })
+
+test('a write queue that kept a view of an unclaimed lease lets go without detaching it', () => {
+  const lease = lendReceiveBuffer(20_000)
+  lease.bytes.fill(9)
+  lendDuring(lease, () => lease.retain()) // a queued write during a keeping route's handler
+  lease.release() // drained after the handler: the packet keeps its bytes
+  expect(lease.bytes.length).toBe(20_000)
+  expect(lease.bytes.every((b) => b === 9)).toBe(true)
+})
