@@ -2,6 +2,7 @@ import { allocUninit } from './alloc.ts'
 import { HEADER_SIZE } from './constants.ts'
 import type { Header } from './header.ts'
 import { lendDuring, lendReceiveBuffer, type ReceiveLease } from './lease.ts'
+import { deliverInPlace, IN_PLACE_MIN_PAYLOAD } from './in-place.ts'
 import { packetFromHeader, type Packet } from './packet.ts'
 
 /** Packets at least this big are collected into lent, reusable receive buffers. */
@@ -23,6 +24,9 @@ export class PacketAssembler {
   #body: Uint8Array | null = null
   #fill = 0
   #lease: ReceiveLease | null = null
+
+  /** `inPlace`: offer lent packets' header bytes for in-place forwarding (in-place.ts). */
+  constructor(private readonly inPlace = false) {}
 
   /** True while a packet is being collected. */
   get active(): boolean {
@@ -63,8 +67,10 @@ export class PacketAssembler {
       this.#lease = null
       this.#fill = 0
       const packet = packetFromHeader(body, 0, h)
-      if (lease) lendDuring(lease, () => onPacket(packet))
-      else onPacket(packet)
+      if (!lease) onPacket(packet)
+      else if (this.inPlace && h.payloadLen >= IN_PLACE_MIN_PAYLOAD && packet.ext.buffer !== body.buffer) {
+        lendDuring(lease, () => deliverInPlace(packet, body, 0, body.length - h.payloadLen, lease, onPacket))
+      } else lendDuring(lease, () => onPacket(packet))
     }
     return take
   }

@@ -2,6 +2,7 @@ import { DEFAULT_LIMITS, HEADER_SIZE, type Limits } from './constants.ts'
 import { PacketAssembler } from './assembler.ts'
 import { ProtocolError } from './errors.ts'
 import { checkedPacketSize, readHeader } from './header.ts'
+import { deliverInPlace, GC_OWNED, IN_PLACE_MIN_PAYLOAD } from './in-place.ts'
 import { packetAt, type Packet } from './packet.ts'
 
 /**
@@ -20,11 +21,18 @@ export class TcpFramer {
   readonly #limits: Limits
   readonly #headerBuf = new Uint8Array(HEADER_SIZE)
   #headerFill = 0
-  readonly #body = new PacketAssembler()
+  readonly #body: PacketAssembler
   #failed: ProtocolError | null = null
+  readonly #inPlace: boolean
 
-  constructor(limits: Limits = DEFAULT_LIMITS) {
+  /**
+   * `inPlace`: the chunks are the caller's to rewrite (a server's fresh read buffers), so
+   * big payloads may be forwarded with their header rewritten in place (see in-place.ts).
+   */
+  constructor(limits: Limits = DEFAULT_LIMITS, opts: { inPlace?: boolean } = {}) {
     this.#limits = limits
+    this.#inPlace = opts.inPlace === true
+    this.#body = new PacketAssembler(this.#inPlace)
   }
 
   /** Bytes of an unfinished packet held between chunks. */
@@ -49,7 +57,10 @@ export class TcpFramer {
           this.#body.start(readHeader(chunk, offset, this.#limits), chunk.subarray(offset))
           return
         }
-        onPacket(packetAt(chunk, offset))
+        const packet = packetAt(chunk, offset)
+        if (this.#inPlace && packet.payload.length >= IN_PLACE_MIN_PAYLOAD && packet.ext.buffer !== chunk.buffer) {
+          deliverInPlace(packet, chunk, offset, total - packet.payload.length, GC_OWNED, onPacket)
+        } else onPacket(packet)
         offset += total
       }
     } catch (err) {

@@ -202,7 +202,7 @@ export function packetFromHeader(
     id: h.id,
     flags: h.flags,
     compression: h.compression,
-    ext: h.extLen === 0 ? EMPTY : bytes.subarray(extStart, payloadStart),
+    ext: h.extLen === 0 ? EMPTY : (internedExt(bytes, extStart, h.extLen) ?? bytes.subarray(extStart, payloadStart)),
     payload: h.payloadLen === 0 ? EMPTY : bytes.subarray(payloadStart, payloadStart + h.payloadLen),
   }
 }

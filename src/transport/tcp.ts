@@ -41,7 +41,8 @@ export class TcpConnection implements Connection, BatchSink {
     readonly socket: Socket<TcpConnection>,
     settings: TransportSettings,
   ) {
-    this.framer = new TcpFramer(settings.limits)
+    // Bun hands out a fresh buffer per read: ours to rewrite for in-place forwarding.
+    this.framer = new TcpFramer(settings.limits, { inPlace: true })
     this.queue = new WriteQueue(socket, settings.maxQueuedBytes)
     this.buffers = settings.buffers ?? heapBuffers
     this.batch = settings.batching === 'latency' ? null : new WriteBatch(this, settings.batchBytes, this.buffers)

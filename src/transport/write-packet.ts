@@ -1,4 +1,13 @@
-import { encodeParts, encodePartsInto, HEADER_SIZE, leaseOf, writeFields, type SendResult } from '../protocol/index.ts'
+import {
+  encodeParts,
+  encodePartsInto,
+  HEADER_SIZE,
+  IN_PLACE_MIN_PAYLOAD,
+  leaseOf,
+  takeInPlace,
+  writeFields,
+  type SendResult,
+} from '../protocol/index.ts'
 
 import type { Connection } from './types.ts'
 
@@ -29,6 +38,15 @@ export function writePacket(
   payload: Uint8Array,
 ): SendResult {
   const size = HEADER_SIZE + (ext?.length ?? 0) + payload.length
+  if (payload.length >= IN_PLACE_MIN_PAYLOAD) {
+    // A big received payload sent on: the new header goes over its old one (in-place.ts).
+    const slot = takeInPlace(payload, size - payload.length)
+    if (slot) {
+      encodePartsInto(slot.bytes, slot.start, type, biz, id, flags, compression, ext, EMPTY)
+      writeFields(slot.bytes, slot.start, type, compression, biz, id, ext?.length ?? 0, payload.length, flags)
+      return conn.write(slot.bytes.subarray(slot.start, slot.start + size), slot.owner)
+    }
+  }
   if (payload.length >= LARGE_PAYLOAD && conn.writeParts) {
     // Big payloads are not copied into a packet buffer: header and payload go out in order.
     const head = new Uint8Array(size - payload.length)

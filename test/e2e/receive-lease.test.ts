@@ -12,6 +12,7 @@ const host = '127.0.0.1'
 const kept: Uint8Array[] = []
 const borrowedKept: Uint8Array[] = []
 const jsonSeen: number[] = []
+const keptEchoed: Uint8Array[] = []
 const app = new Msgtrans({ tcp: { port: 0, hostname: host }, log: () => {} })
   .message('keep', { codec: 'raw' }, ({ body }) => {
     kept.push(body)
@@ -24,6 +25,11 @@ const app = new Msgtrans({ tcp: { port: 0, hostname: host }, log: () => {} })
   })
   .message('echo', { codec: 'raw', borrow: true }, ({ body, session }) => {
     session.send('echo', body)
+  })
+  .message('keep-echo', { codec: 'raw' }, ({ body, session }) => {
+    keptEchoed.push(body)
+    session.send('keep-echo', body) // big: written in place, by reference
+    session.send('keep-echo', body) // and again: a copy
   })
   .message('later', { codec: 'raw', borrow: true }, async ({ body, session }) => {
     await Bun.sleep(5)
@@ -121,3 +127,22 @@ test('an async borrowing handler reads its body until its promise settles', asyn
   await waitFor(() => receivePoolStats.released - before === 5, 2_000, 'leases released after settling')
   p.sock.destroy()
 })
+
+test('a kept body also sent on in place (twice) survives a stalled reader and later big packets', async () => {
+  const p = await peer()
+  const N = 30
+  const size = 300_000 // queued by reference while the reader is paused
+  p.sock.pause()
+  for (let i = 0; i < N; i++) await p.sendSplit('keep-echo', pattern(size, 120 + i))
+  await waitFor(() => keptEchoed.length === N, 5_000, 'kept bodies')
+  const q = await peer()
+  for (let i = 0; i < 10; i++) await q.sendSplit('json', new TextEncoder().encode(JSON.stringify({ n: 300 + i, fill: 'k'.repeat(300_000) })))
+  await waitFor(() => jsonSeen.includes(309), 5_000, 'json packets')
+  p.sock.resume()
+  await waitFor(() => p.got.length === 2 * N, 20_000, 'echoes')
+  for (let i = 0; i < 2 * N; i++) expect(p.got[i]!.payload).toEqual(pattern(size, 120 + (i >> 1)))
+  keptEchoed.forEach((body, i) => expect(body).toEqual(pattern(size, 120 + i)))
+  p.sock.destroy()
+  q.sock.destroy()
+})
+
