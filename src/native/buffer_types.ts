@@ -18,7 +18,12 @@ export const MAX_SLABS_PER_TIER = 64
  */
 export const WINDOW_BYTES = 1 << 20
 
-/** The span of the windows of a tier of `size`-byte buffers (a multiple of `size`). */
+/**
+ * The span of the windows of a tier of `size`-byte buffers (a multiple of `size`).
+ *
+ * @example
+ * windowSpan(65536) // 1 MiB: sixteen 64 KiB buffers per window
+ */
 export function windowSpan(size: number): number {
   return size > WINDOW_BYTES ? size : WINDOW_BYTES
 }

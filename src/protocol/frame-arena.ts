@@ -21,12 +21,23 @@ import { COPY_SMALL_PAYLOAD, decodePacket, packetAt, type Packet } from './packe
  * gets a copy of the payload (see ownPayload).
  */
 const ARENA_BYTES = 64 * 1024
-/** Frames up to this size are copied into the arena; bigger ones are viewed in place. */
+/**
+ * Frames up to this size are copied into the arena; bigger ones are viewed in place.
+ *
+ * @example
+ * if (frame.length <= ARENA_MAX_FRAME) expect(frameLender()).not.toBeNull()
+ */
 export const ARENA_MAX_FRAME = 4 * 1024
 /** Recycled arenas kept for reuse (per thread). */
 const SPARES = 4
 
-/** Per-thread counters: arenas allocated, recycled for reuse, and given up to the GC. */
+/**
+ * Per-thread counters: arenas allocated, recycled for reuse, and given up to the GC
+ * (escaped: an unclaimed packet may still be read, so its arena is never reused).
+ *
+ * @example
+ * const { recycled, escaped } = frameArenaStats
+ */
 export const frameArenaStats = { allocated: 0, recycled: 0, escaped: 0 }
 
 class FrameArena implements Lender {
@@ -128,7 +139,13 @@ export function decodeFrame(frame: Uint8Array, limits: Limits = DEFAULT_LIMITS):
   return packetAt(current!.bytes, at)
 }
 
-/** The arena the last decodeFrame() copied its frame into, or null when it did not. */
+/**
+ * The arena the last decodeFrame() copied its frame into, or null when it did not.
+ *
+ * @example
+ * const packet = decodeFrame(message)
+ * const lender = frameLender() // deliver with beginLend(lender) ... endLend(outer, lender)
+ */
 export function frameLender(): Lender | null {
   return lastLender
 }

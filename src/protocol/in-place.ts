@@ -11,15 +11,30 @@ import type { BufferOwner } from './write-queue.ts'
  * only for payloads of IN_PLACE_MIN_PAYLOAD and more, only when the packet's ext is not
  * a view of those bytes (an interned route tag), and taken at most once, so a second
  * send of the same payload (or one queued behind it) is encoded as usual.
+ *
+ * @example
+ * const slot = payload.length >= IN_PLACE_MIN_PAYLOAD ? takeInPlace(payload, headLen) : null
  */
 export const IN_PLACE_MIN_PAYLOAD = 16 * 1024
 
 const EMPTY = new Uint8Array(0)
 
-/** Memory the GC keeps alive for as long as a view of it is queued. */
+/**
+ * Owner of memory the GC keeps alive for as long as a view of it is queued (a read
+ * buffer): retain and release do nothing.
+ *
+ * @example
+ * conn.write(chunk.subarray(start, end), GC_OWNED)
+ */
 export const GC_OWNED: BufferOwner = { retain() {}, release() {} }
 
-/** Where an offered packet's header starts, and who owns its bytes. */
+/**
+ * Where an offered packet's header starts, and who owns its bytes.
+ *
+ * @example
+ * const slot = takeInPlace(payload, HEADER_SIZE + ext.length)
+ * if (slot) conn.write(slot.bytes.subarray(slot.start, slot.start + size), slot.owner)
+ */
 export interface InPlaceSlot {
   bytes: Uint8Array
   start: number
@@ -44,7 +59,12 @@ export function offerInPlace(payload: Uint8Array, bytes: Uint8Array, start: numb
   offer.slot.owner = owner
 }
 
-/** Withdraws the offer for `payload` if it is still open. */
+/**
+ * Withdraws the offer for `payload` if it is still open.
+ *
+ * @example
+ * endInPlace(packet.payload) // after the handler returned
+ */
 export function endInPlace(payload: Uint8Array): void {
   if (offer.payload === payload) {
     offer.payload = null
@@ -56,6 +76,9 @@ export function endInPlace(payload: Uint8Array): void {
  * Takes the header slot in front of `payload` if it is on offer and `headLen` bytes
  * long; null otherwise. The caller writes the new header there and sends
  * `bytes.subarray(start, start + headLen + payload.length)` with `owner`.
+ *
+ * @example
+ * const slot = takeInPlace(payload, HEADER_SIZE + ext.length) // null: encode as usual
  */
 export function takeInPlace(payload: Uint8Array, headLen: number): InPlaceSlot | null {
   if (offer.payload !== payload || offer.headLen !== headLen) return null

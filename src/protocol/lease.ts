@@ -56,6 +56,10 @@ export function receivePoolBytes(): number {
 /**
  * Received bytes on offer while a packet is delivered (see lendDuring): a lent receive
  * buffer of one packet, or the frame arena shared by many small WebSocket packets.
+ *
+ * @example
+ * const lender: Lender = lendReceiveBuffer(total)
+ * lendDuring(lender, () => deliver(packet))
  */
 export interface Lender extends BufferOwner {
   /** The lent memory: views of it belong to this lender. */
@@ -137,7 +141,12 @@ export class ReceiveLease implements Lender {
 // Which lender a view belongs to (by its ArrayBuffer), for writes that keep views.
 const owners = new WeakMap<ArrayBuffer, BufferOwner>()
 
-/** Registers `buffer` as lent by `owner`, so leaseOf() finds it. */
+/**
+ * Registers `buffer` as lent by `owner`, so leaseOf() finds it.
+ *
+ * @example
+ * registerLent(arena.buffer, arena)
+ */
 export function registerLent(buffer: ArrayBuffer, owner: BufferOwner): void {
   owners.set(buffer, owner)
 }
@@ -206,6 +215,10 @@ export function lendDuring(lease: Lender, deliver: () => void): void {
 /**
  * lendDuring without a closure, for per-packet paths: `const outer = beginLend(l)`,
  * deliver, then `endLend(outer, l)` (in a finally).
+ *
+ * @example
+ * const outer = beginLend(lender)
+ * try { deliver(packet) } finally { endLend(outer, lender) }
  */
 export function beginLend(lease: Lender): Lender | null {
   const outer = offered
@@ -213,7 +226,12 @@ export function beginLend(lease: Lender): Lender | null {
   return outer
 }
 
-/** Ends the offer begun by beginLend(). */
+/**
+ * Ends the offer begun by beginLend(); the lender learns whether anyone claimed it.
+ *
+ * @example
+ * endLend(outer, lender)
+ */
 export function endLend(outer: Lender | null, lease: Lender): void {
   // A claim takes the lease off offer.
   const taken = offered !== lease
