@@ -42,6 +42,8 @@ export const frameArenaStats = { allocated: 0, recycled: 0, escaped: 0 }
 
 class FrameArena implements Lender {
   bytes: Uint8Array
+  /** bytes.buffer, kept: claimLease compares it for every packet of the arena. */
+  buffer: ArrayBuffer
   used = 0
   readonly copyForKeepers = true
   #refs = 0
@@ -50,16 +52,9 @@ class FrameArena implements Lender {
 
   constructor() {
     this.bytes = allocUninit(ARENA_BYTES)
-    registerLent(this.bytes.buffer as ArrayBuffer, this)
+    this.buffer = this.bytes.buffer as ArrayBuffer
+    registerLent(this.buffer, this)
     frameArenaStats.allocated++
-  }
-
-  get buffer(): ArrayBuffer {
-    return this.bytes.buffer as ArrayBuffer
-  }
-
-  claim(): void {
-    this.#refs++
   }
 
   retain(): void {
@@ -85,8 +80,9 @@ class FrameArena implements Lender {
 
   #recycle(): void {
     if (this.#escaped || spares.length >= SPARES) return
-    const fresh = (this.bytes.buffer as ArrayBuffer).transfer()
+    const fresh = this.buffer.transfer()
     this.bytes = new Uint8Array(fresh)
+    this.buffer = fresh
     registerLent(fresh, this)
     this.used = 0
     this.#full = false

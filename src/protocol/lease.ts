@@ -70,8 +70,6 @@ export interface Lender extends BufferOwner {
    * whose memory the lender then gives up (false).
    */
   readonly copyForKeepers: boolean
-  /** Takes one reference, released by the claimer when it is done with the packet. */
-  claim(): void
   /** The delivery is over; `claimed` says whether anyone claimed the packet. */
   settle(claimed: boolean): void
 }
@@ -131,10 +129,6 @@ export class ReceiveLease implements Lender {
       owners.delete(this.#bytes.buffer as ArrayBuffer)
       receivePoolStats.abandoned++
     }
-  }
-
-  claim(): void {
-    this.#refs++
   }
 }
 
@@ -253,7 +247,7 @@ export function claimLease(payload: Uint8Array): BufferOwner | null {
   const lease = offered
   if (!lease || payload.buffer !== lease.buffer) return null
   offered = null
-  lease.claim()
+  lease.retain() // the claimer's reference
   return lease
 }
 
@@ -271,6 +265,6 @@ export function ownPayload(packet: { payload: Uint8Array }): BufferOwner | null 
   if (!lease || !lease.copyForKeepers || packet.payload.buffer !== lease.buffer) return null
   packet.payload = packet.payload.slice()
   offered = null
-  lease.claim()
+  lease.retain() // the claimer's reference
   return lease
 }

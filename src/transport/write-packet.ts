@@ -42,17 +42,14 @@ export function writePacket(
     // A big received payload sent on: the new header goes over its old one (in-place.ts).
     const slot = takeInPlace(payload, size - payload.length)
     if (slot) {
-      encodePartsInto(slot.bytes, slot.start, type, biz, id, flags, compression, ext, EMPTY)
-      writeFields(slot.bytes, slot.start, type, compression, biz, id, ext?.length ?? 0, payload.length, flags)
+      encodeHead(slot.bytes, slot.start, type, biz, id, flags, compression, ext, payload.length)
       return conn.write(slot.bytes.subarray(slot.start, slot.start + size), slot.owner)
     }
   }
   if (payload.length >= LARGE_PAYLOAD && conn.writeParts) {
     // Big payloads are not copied into a packet buffer: header and payload go out in order.
     const head = new Uint8Array(size - payload.length)
-    // Checks the fields and writes the ext header; then the real payload length.
-    encodePartsInto(head, 0, type, biz, id, flags, compression, ext, EMPTY)
-    writeFields(head, 0, type, compression, biz, id, ext?.length ?? 0, payload.length, flags)
+    encodeHead(head, 0, type, biz, id, flags, compression, ext, payload.length)
     // A lent receive buffer (a borrowed body echoed back) stays alive while queued.
     return conn.writeParts(head, payload, leaseOf(payload))
   }
@@ -71,4 +68,21 @@ export function writePacket(
   } finally {
     lease.release()
   }
+}
+
+// Header and ext of a packet whose `payloadLen` payload bytes are written elsewhere:
+// checks the fields and writes the ext, then the header with the real payload length.
+function encodeHead(
+  dst: Uint8Array,
+  at: number,
+  type: number,
+  biz: number,
+  id: number,
+  flags: number,
+  compression: number,
+  ext: Uint8Array | undefined,
+  payloadLen: number,
+): void {
+  encodePartsInto(dst, at, type, biz, id, flags, compression, ext, EMPTY)
+  writeFields(dst, at, type, compression, biz, id, ext?.length ?? 0, payloadLen, flags)
 }
