@@ -102,11 +102,14 @@ export class ReceiveLease implements Lender {
 
   release(): void {
     // An abandoned buffer is the packet's for good: a write queue that kept a view of it
-    // (taken during the handler) lets go without reclaiming it.
-    if (--this.#refs === 0 && !this.#abandoned) this.#reclaim()
+    // (taken during the handler) lets go without reclaiming it. Until the delivery is
+    // settled nobody knows yet whether the packet keeps it: a write that held a view
+    // for a moment during the handler must not reclaim it (settle() decides then).
+    if (--this.#refs === 0 && this.#settled && !this.#abandoned) this.#reclaim()
   }
 
   #abandoned = false
+  #settled = false
 
   #reclaim(): void {
     const buffer = this.#bytes.buffer as ArrayBuffer
@@ -124,11 +127,12 @@ export class ReceiveLease implements Lender {
 
   /** After the handler ran: an unclaimed buffer is the packet's for good; forget it. */
   settle(claimed: boolean): void {
+    this.#settled = true
     if (!claimed) {
       this.#abandoned = true
       owners.delete(this.#bytes.buffer as ArrayBuffer)
       receivePoolStats.abandoned++
-    }
+    } else if (this.#refs === 0) this.#reclaim() // the claimer is already done with it
   }
 }
 

@@ -91,3 +91,25 @@ test('a write queue that kept a view of an unclaimed lease lets go without detac
   expect(lease.bytes.length).toBe(20_000)
   expect(lease.bytes.every((b) => b === 9)).toBe(true)
 })
+
+test('a reference taken and dropped during the handler reclaims nothing before the delivery settles', () => {
+  // Unclaimed: a write held a view for a moment (a corked run written mid-handler).
+  const kept = lendReceiveBuffer(20_000)
+  kept.bytes.fill(5)
+  lendDuring(kept, () => {
+    kept.retain()
+    kept.release()
+    expect(kept.bytes.length).toBe(20_000)
+  })
+  expect(kept.bytes.every((b) => b === 5)).toBe(true) // the packet's for good
+  // Claimed: the claimer let go inside the delivery, so settling reclaims it.
+  const lent = lendReceiveBuffer(20_000)
+  const view = lent.bytes
+  const releasedBefore = receivePoolStats.released
+  lendDuring(lent, () => {
+    claimLease(lent.bytes)!.release()
+    expect(view.length).toBe(20_000)
+  })
+  expect(receivePoolStats.released - releasedBefore).toBe(1)
+  expect(view.length).toBe(0)
+})
