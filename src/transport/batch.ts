@@ -87,6 +87,11 @@ export class WriteBatch {
     return true
   }
 
+  /** True between cork() and uncork(). */
+  get corked(): boolean {
+    return this.#held
+  }
+
   /** Ends cork() and writes what was batched. */
   uncork(): void {
     this.#held = false

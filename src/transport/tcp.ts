@@ -3,6 +3,7 @@ import { ProtocolError, TcpFramer, WriteQueue, type BufferOwner, type Packet, ty
 import { WriteBatch, type BatchSink } from './batch.ts'
 import { heapBuffers, type OutboundBuffers } from './buffers.ts'
 import { protocolErrorNotice } from './protocol-close.ts'
+import { RefRun } from './ref-run.ts'
 import {
   CloseCode,
   type Connection,
@@ -36,6 +37,8 @@ export class TcpConnection implements Connection, BatchSink {
   deliver: (packet: Packet) => void = () => {}
   closeCode: number = CloseCode.normal
   closeReason = ''
+  /** By-reference packets back to back in one buffer, written at uncork (see RefRun). */
+  readonly #run = new RefRun()
 
   constructor(
     readonly socket: Socket<TcpConnection>,
@@ -53,7 +56,7 @@ export class TcpConnection implements Connection, BatchSink {
   }
 
   get bufferedAmount(): number {
-    return this.queue.bufferedAmount + (this.batch?.length ?? 0)
+    return this.queue.bufferedAmount + (this.batch?.length ?? 0) + this.#run.length
   }
 
   /**
@@ -64,9 +67,20 @@ export class TcpConnection implements Connection, BatchSink {
     if (this.closed) return 'dropped'
     const batch = this.batch
     if (batch) {
-      // A big packet in a shared buffer goes out by reference (no copy into the batch).
-      const copy = !(owner && packet.length >= BY_REFERENCE)
-      if (copy && this.queue.bufferedAmount === 0 && batch.add(packet)) return this.#corked()
+      if (!owner || packet.length < BY_REFERENCE) {
+        this.#flushRun()
+        if (this.queue.bufferedAmount === 0 && batch.add(packet)) return this.#corked()
+      } else if (batch.corked && this.queue.bufferedAmount === 0) {
+        // A big packet in a shared buffer goes out by reference (no copy into the batch);
+        // while corked, packets back to back in one buffer leave in one write.
+        if (this.#run.extend(packet, owner)) return 'sent'
+        this.#flushRun()
+        batch.flush()
+        if (this.queue.bufferedAmount === 0) {
+          this.#run.start(packet, owner)
+          return 'sent'
+        }
+      } else this.#flushRun()
       // Whatever is still corked was written before this packet: it goes first.
       batch.flush()
     }
@@ -75,13 +89,36 @@ export class TcpConnection implements Connection, BatchSink {
     return result
   }
 
+  /** Writes the corked run of by-reference packets, if any. */
+  #flushRun(): void {
+    const run = this.#run.take()
+    if (!run) return
+    this.queue.push(run.bytes, run.owner)
+    run.owner.release()
+    if (this.queue.overflowed) this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
+  }
+
+  /** Writes everything corked (the run, then the batch) now. */
+  flushCorked(): void {
+    this.#flushRun()
+    this.batch?.flush()
+  }
+
+  /** Ends the data callback's cork: what its handlers wrote leaves now. */
+  uncork(): void {
+    this.#flushRun()
+    this.batch!.uncork()
+  }
+
   /**
    * Space to encode an `n`-byte packet straight into the corked batch (see
    * WriteBatch.reserve); null when batching is off, the socket has a backlog, the
    * connection is closed or the packet is too big. Follow with commitReserved(n).
    */
   reserve(n: number): { bytes: Uint8Array; offset: number } | null {
-    if (this.closed || !this.batch || this.queue.bufferedAmount > 0) return null
+    if (this.closed || !this.batch) return null
+    this.#flushRun()
+    if (this.queue.bufferedAmount > 0) return null
     return this.batch.reserve(n)
   }
 
@@ -103,6 +140,7 @@ export class TcpConnection implements Connection, BatchSink {
       this.abort(CloseCode.policy, 'E_SLOW_CONSUMER: outbound queue full')
       return 'dropped'
     }
+    this.#flushRun()
     // The header joins (and ends) the corked batch, then the payload follows as it is.
     if (this.batch && this.queue.bufferedAmount === 0 && this.batch.add(head)) this.batch.flush()
     else {
@@ -123,19 +161,30 @@ export class TcpConnection implements Connection, BatchSink {
     return this.queue.bufferedAmount > 0
   }
 
+  /** Forgets corked bytes (the socket is gone). */
+  discardCorked(): void {
+    this.#run.take()?.owner.release()
+    this.batch?.clear()
+  }
+
   /** Closes after the queued bytes are written. */
   close(code: number = CloseCode.normal, reason = ''): void {
     if (this.closed) return
     this.#markClosed(code, reason)
-    this.batch?.flush()
+    this.flushCorked()
     if (this.queue.bufferedAmount === 0) this.socket.end()
   }
 
   /** Closes now, discarding queued bytes. */
   abort(code: number, reason: string): void {
-    if (this.closed && this.queue.bufferedAmount === 0 && !this.batch?.length) return
+    if (this.closed && this.queue.bufferedAmount === 0 && !this.batch?.length && !this.#run.length) return
     this.#markClosed(code, reason)
     // Corked bytes were reported 'sent': give them to the socket once (no queueing).
+    const run = this.#run.take()
+    if (run) {
+      if (this.queue.bufferedAmount === 0) this.socket.write(run.bytes)
+      run.owner.release()
+    }
     const corked = this.batch?.take()
     if (corked && this.queue.bufferedAmount === 0) this.socket.write(corked)
     this.queue.clear()
@@ -196,11 +245,11 @@ export function listenTcp(
         } catch (err) {
           if (!(err instanceof ProtocolError)) throw err
           settings.log(`tcp ${conn.remoteAddress}: closing, ${err.message}`)
-          conn.batch?.flush() // replies to the packets before the bad one go first
+          conn.flushCorked() // replies to the packets before the bad one go first
           conn.queue.push(protocolErrorNotice(err))
           conn.close(CloseCode.protocolError, err.message)
         } finally {
-          if (corked) conn.batch!.uncork()
+          if (corked) conn.uncork()
         }
       },
       drain(socket) {
@@ -210,7 +259,7 @@ export function listenTcp(
         const conn = socket.data
         if (!conn || !live.delete(conn)) return
         conn.closed = true
-        conn.batch?.clear()
+        conn.discardCorked()
         conn.queue.clear()
         handlers.close(conn, conn.closeCode, conn.closeReason)
       },

@@ -71,14 +71,55 @@ test('random mix of small, in-place and large writes under partial socket writes
     sent.push(encoded)
     if (rand() < 0.5) conn.write(encoded)
     else writePacket(conn, 0, 0, i + 1, 0, 0, undefined, payload)
+    toggleCork(conn, rand)
     if (rand() < 0.01) await Promise.resolve()
     if (rand() < 0.05) conn.onDrain()
   }
+  if (conn.batch!.corked) conn.uncork()
   take = 1 << 30
   await Promise.resolve()
   for (let i = 0; i < 10_000 && conn.bufferedAmount > 0; i++) conn.onDrain()
   expect(conn.bufferedAmount).toBe(0)
   expect(Buffer.compare(joined(sock.writes), joined(sent)), `seed ${seed}`).toBe(0)
+})
+
+// Corks and uncorks at random, as a socket's data callback does around its handlers.
+function toggleCork(conn: TcpConnection, rand: () => number): void {
+  if (rand() > 0.1) return
+  if (conn.batch!.corked) conn.uncork()
+  else conn.batch!.cork()
+}
+
+test('corked: big packets back to back in one buffer leave in one write; other writes end the run first', async () => {
+  const { GC_OWNED } = await import('../../src/protocol/index.ts')
+  const sock = fakeSocket()
+  const conn = new TcpConnection(sock as never, settings('throughput'))
+  const big = [1, 2, 3, 4].map((i) => encodePacket({ id: i, payload: new Uint8Array(20_000).fill(i) }))
+  const chunk = new Uint8Array(joined(big))
+  const small = encodePacket({ id: 9, payload: new Uint8Array(10).fill(9) })
+  conn.batch!.cork()
+  let at = 0
+  for (const p of big.slice(0, 3)) expect(conn.write(chunk.subarray(at, (at += p.length)), GC_OWNED)).toBe('sent')
+  expect(sock.writes).toHaveLength(0)
+  expect(conn.bufferedAmount).toBe(at)
+  conn.write(small) // not part of the run: the run is written first, the small packet corked
+  expect(sock.writes.map((w) => w.length)).toEqual([at])
+  conn.write(chunk.subarray(at), GC_OWNED) // after the small packet: a new run
+  conn.uncork()
+  expect(sock.writes.map((w) => w.length)).toEqual([at, small.length, big[3]!.length])
+  expect(joined(sock.writes)).toEqual(joined([...big.slice(0, 3), small, big[3]!]))
+  // Not corked (a send outside a data callback): written at once.
+  conn.write(chunk.subarray(0, big[0]!.length), GC_OWNED)
+  expect(sock.writes).toHaveLength(4)
+  // A packet encoded into the batch between two adjacent ones also ends the run.
+  const { writePacket } = await import('../../src/transport/write-packet.ts')
+  sock.writes.length = 0
+  conn.batch!.cork()
+  conn.write(chunk.subarray(0, big[0]!.length), GC_OWNED)
+  writePacket(conn, 0, 0, 9, 0, 0, undefined, small.subarray(16))
+  conn.write(chunk.subarray(big[0]!.length, big[0]!.length + big[1]!.length), GC_OWNED)
+  conn.uncork()
+  expect(joined(sock.writes)).toEqual(joined([big[0]!, small, big[1]!]))
 })
 
 // A pool that poisons a buffer when its last reference goes: a queue still pointing into
@@ -133,11 +174,28 @@ test('pooled batch and big-packet buffers: every byte written before its buffer 
   for (let i = 0; i < 2000; i++) {
     take = rand() < 0.3 ? randInt(rand, 3000) : 1 << 30
     const payload = new Uint8Array(rand() < 0.1 ? 60_000 + randInt(rand, 100_000) : randInt(rand, 300)).fill(i & 0xff)
-    sent.push(encodePacket({ id: i + 1, payload }))
-    writePacket(conn, 0, 0, i + 1, 0, 0, undefined, payload)
+    if (rand() < 0.1) {
+      // Big packets back to back in one pooled buffer, written by reference (a run).
+      const run = Array.from({ length: 1 + randInt(rand, 4) }, (_, k) =>
+        encodePacket({ id: i + 1, payload: new Uint8Array(16_384 + randInt(rand, 30_000)).fill((i + k) & 0xff) }),
+      )
+      const lease = pool.acquire(run.reduce((n, p) => n + p.length, 0))
+      let at = 0
+      for (const p of run) {
+        lease.bytes.set(p, at)
+        sent.push(p)
+        conn.write(lease.bytes.subarray(at, (at += p.length)), lease)
+      }
+      lease.release()
+    } else {
+      sent.push(encodePacket({ id: i + 1, payload }))
+      writePacket(conn, 0, 0, i + 1, 0, 0, undefined, payload)
+    }
+    toggleCork(conn, rand)
     if (rand() < 0.05) await Promise.resolve()
     if (rand() < 0.05) conn.onDrain()
   }
+  if (conn.batch!.corked) conn.uncork()
   take = 1 << 30
   await Promise.resolve()
   for (let i = 0; i < 10_000 && conn.bufferedAmount > 0; i++) conn.onDrain()
