@@ -6,12 +6,14 @@
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 
-export type ServerKind = 'msgtrans' | 'raw-tcp' | 'raw-ws'
+export type ServerKind = 'msgtrans' | 'raw-tcp' | 'raw-ws' | 'floor-tcp' | 'floor-ws'
 
 const SERVER_FILES: Record<ServerKind, string> = {
   msgtrans: 'msgtrans-echo.ts',
   'raw-tcp': 'raw-tcp.ts',
   'raw-ws': 'raw-ws.ts',
+  'floor-tcp': 'floor-tcp.ts',
+  'floor-ws': 'floor-ws.ts',
 }
 /** A server must print its ready line within this. */
 const SERVER_READY_MS = 15_000

@@ -4,7 +4,7 @@ import type { LoadgenReport, ServerKind } from './e2e-procs.ts'
 
 /** One load generator run, as stored in e2e.json (the full report stays under `loadgen`). */
 export interface RunSummary {
-  role: 'msgtrans' | 'baseline'
+  role: 'msgtrans' | 'baseline' | 'floor'
   server: ServerKind
   phase: string
   msgs_per_s: number
@@ -72,6 +72,10 @@ interface Doc {
     cpuRatio: number | null
     ratios?: number[]
     cpuRatios?: number[]
+    floorRatio?: number | null
+    floorRatios?: number[]
+    vsFloor?: number | null
+    vsFloors?: number[]
     met: boolean | null
     metric: string
     runs: RunSummary[]
@@ -120,8 +124,8 @@ export function renderMarkdown(doc: Doc): string {
   }
   lines.push(
     '',
-    '| scenario | target | measured | per server CPU-s vs baseline | met |',
-    '|---|---|---|---|---|',
+    '| scenario | target | measured | per server CPU-s vs baseline | floor server vs baseline | msgtrans vs floor | met |',
+    '|---|---|---|---|---|---|---|',
   )
   for (const s of doc.scenarios) {
     const fixed = s.runs.find((r) => r.phase.startsWith('fixed'))
@@ -138,7 +142,9 @@ export function renderMarkdown(doc: Doc): string {
       : ''
     const perCpu = s.cpuRatio === null ? '-' : `${n(s.cpuRatio, 2)}x${range(s.cpuRatios)}`
     const met = s.met === null ? (fixed ? 'inconclusive (generator late)' : '-') : s.met ? 'yes' : 'no'
-    lines.push(`| ${s.name} | ${s.target} | ${measured}${sweep} | ${perCpu} | ${met} |`)
+    const floor = s.floorRatio == null ? '-' : `${n(s.floorRatio, 2)}x${range(s.floorRatios)}`
+    const vsFloor = s.vsFloor == null ? '-' : `${n(s.vsFloor, 2)}x${range(s.vsFloors)}`
+    lines.push(`| ${s.name} | ${s.target} | ${measured}${sweep} | ${perCpu} | ${floor} | ${vsFloor} | ${met} |`)
   }
   lines.push(
     '',
@@ -146,6 +152,8 @@ export function renderMarkdown(doc: Doc): string {
     'fixed-rate runs (coordinated omission corrected). CPU is CPU-seconds per wall second of',
     'the measured window (server from /proc/<pid>/stat, loadgen from getrusage). "met" judges the',
     'median raw ratio; when the load average is above the core count, read the per-CPU-second ratio.',
+    'The floor server is the same v1 echo with no framework (header checks, one payload view,',
+    'one encode per packet; bench/servers/floor-*.ts): its ratio is the ceiling of any v1 server\'s.',
     'See docs/benchmarks.md.',
   )
   return lines.join('\n') + '\n'

@@ -9,6 +9,9 @@
  * A scenario with a baseline runs msgtrans and the baseline N times, alternating (default
  * 3, tiny 1), and reports the median of the N ratios with their range: single runs on the
  * shared dev box moved by ±15%, and alternating spreads a slow spell over both sides.
+ * The echo scenarios also run a floor server in every pair (the same v1 echo with no
+ * framework, bench/servers/floor-*.ts): its ratio to the raw baseline is the ceiling of
+ * any framework's ratio on this runtime.
  *
  * Exits non-zero when a run fails (no report, a server that did not start, errors, or
  * no messages moved); the report is written either way.
@@ -38,6 +41,11 @@ export interface Scenario {
   targetRatio?: number
   subject: Run
   baseline?: Run
+  /**
+   * A second baseline run in every pair: the same v1 echo with no framework around it
+   * (bench/servers/floor-*.ts), so the report shows what framing alone costs.
+   */
+  floor?: Run
   /** Request/response: find the max, then run at this fraction of it at a fixed rate. */
   fixedRateAt?: number
   /**
@@ -66,6 +74,12 @@ export interface ScenarioResult {
   /** Every pair's ratio (msgtrans run i / baseline run i), in run order. */
   ratios: number[]
   cpuRatios: number[]
+  /** Floor server / baseline (median, and per pair): the ceiling for `ratio`. */
+  floorRatio: number | null
+  floorRatios: number[]
+  /** msgtrans / floor server (median, and per pair): what the framework costs. */
+  vsFloor: number | null
+  vsFloors: number[]
   met: boolean | null
   runs: RunSummary[]
   sweep?: SweepVerdict
@@ -105,9 +119,14 @@ function scenarios(): Scenario[] {
     subject: echo(t, bytes, c, d),
     baseline: raw(t, bytes, c, d),
   })
+  // The floor server answers the same packets as msgtrans (mode echo, route echo).
+  const withFloor = (t: 'tcp' | 'ws', s: ReturnType<typeof vsRaw>) => ({
+    ...s,
+    floor: { ...s.subject, server: t === 'tcp' ? 'floor-tcp' : 'floor-ws' } satisfies Run,
+  })
   return [
     {
-      ...vsRaw('tcp-echo-64', 'TCP echo 64 B one-way, pipelined', 'tcp', 64, size(100, 4), size(16, 8)),
+      ...withFloor('tcp', vsRaw('tcp-echo-64', 'TCP echo 64 B one-way, pipelined', 'tcp', 64, size(100, 4), size(16, 8))),
       metric: 'msgs_per_s',
       target: '>= 0.7x raw Bun.listen msgs/s',
       targetRatio: 0.7,
@@ -139,13 +158,13 @@ function scenarios(): Scenario[] {
       targetRatio: 0.9,
     },
     {
-      ...vsRaw('ws-echo-64', 'WebSocket echo 64 B', 'ws', 64, size(100, 4), size(16, 8)),
+      ...withFloor('ws', vsRaw('ws-echo-64', 'WebSocket echo 64 B', 'ws', 64, size(100, 4), size(16, 8))),
       metric: 'msgs_per_s',
       target: '>= 0.8x raw Bun.serve WebSocket msgs/s',
       targetRatio: 0.8,
     },
     {
-      ...vsRaw('ws-echo-1k', 'WebSocket echo 1 KiB', 'ws', KiB, size(100, 4), size(16, 8)),
+      ...withFloor('ws', vsRaw('ws-echo-1k', 'WebSocket echo 1 KiB', 'ws', KiB, size(100, 4), size(16, 8))),
       metric: 'msgs_per_s',
       target: '>= 0.8x raw Bun.serve WebSocket msgs/s',
       targetRatio: 0.8,
@@ -188,8 +207,10 @@ async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<Scen
   const sweep = s.sweep?.length ? await runSweep(bin, s, pin, subject.msgs_per_s, runs) : undefined
   const ratios: number[] = []
   const cpuRatios: number[] = []
+  const floorRatios: number[] = []
+  const vsFloors: number[] = []
   if (s.baseline) {
-    // Pairs, alternating: msgtrans (the first is the run above), then the baseline.
+    // Pairs, alternating: msgtrans (the first is the run above), the baseline, the floor.
     for (let i = 0; i < pairs; i++) {
       const phase = pairs > 1 ? `closed loop #${i + 1}` : 'closed loop'
       if (i === 0) runs[0]!.phase = phase
@@ -202,6 +223,11 @@ async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<Scen
       if (base[s.metric] > 0) ratios.push(mine[s.metric] / base[s.metric])
       const [a, b] = [mineRun.msgs_per_server_cpu_s, baseRun.msgs_per_server_cpu_s]
       if (a !== null && b) cpuRatios.push(a / b)
+      if (!s.floor) continue
+      const floor = await measure(bin, s.floor, pin)
+      runs.push(summarize('floor', s.floor.server, floor, phase))
+      if (base[s.metric] > 0) floorRatios.push(floor[s.metric] / base[s.metric])
+      if (floor[s.metric] > 0) vsFloors.push(mine[s.metric] / floor[s.metric])
     }
   }
   const ratio = median(ratios)
@@ -215,7 +241,24 @@ async function runScenario(bin: string, s: Scenario, pin: boolean): Promise<Scen
       : s.fixedRateAt !== undefined && fixedP99 !== undefined && punctual
         ? fixedP99 < 1000
         : null
-  return { name: s.name, title: s.title, metric: s.metric, target: s.target, targetRatio: s.targetRatio ?? null, ratio, cpuRatio, ratios, cpuRatios, met, runs, sweep }
+  return {
+    name: s.name,
+    title: s.title,
+    metric: s.metric,
+    target: s.target,
+    targetRatio: s.targetRatio ?? null,
+    ratio,
+    cpuRatio,
+    ratios,
+    cpuRatios,
+    floorRatio: median(floorRatios),
+    floorRatios,
+    vsFloor: median(vsFloors),
+    vsFloors,
+    met,
+    runs,
+    sweep,
+  }
 }
 
 /** Median of `xs` (mean of the middle two for an even count); null when empty. */

@@ -12,6 +12,8 @@ import { loadgenBinary } from '../../bench/loadgen/bin.ts'
 import { median } from '../../bench/e2e.ts'
 
 const root = join(import.meta.dir, '..', '..')
+/** Scenarios that also run the floor server (the same v1 echo with no framework). */
+const FLOORED = ['tcp-echo-64', 'ws-echo-64', 'ws-echo-1k']
 const SCENARIOS = ['tcp-echo-64', 'tcp-rr-1k', 'tcp-transfer-64k', 'tcp-transfer-1m', 'ws-echo-64', 'ws-echo-1k', 'publish-1k']
 /** Building the load generator cold takes about a minute; the tiny run about 30 s. */
 const TIMEOUT_MS = 240_000
@@ -50,15 +52,27 @@ describe('bench/e2e.ts tiny mode', () => {
 
 function checkScenario(s: any) {
   const baselined = s.name !== 'tcp-rr-1k' && s.name !== 'publish-1k'
+  const floored = FLOORED.includes(s.name)
   // tcp-rr-1k: closed loop, then the latency sweep (half and a quarter of max), each rate
   // for msgtrans and the raw echo baseline.
-  expect(s.runs.length).toBe(s.name === 'tcp-rr-1k' ? 5 : baselined ? 4 : 1)
+  expect(s.runs.length).toBe(s.name === 'tcp-rr-1k' ? 5 : floored ? 6 : baselined ? 4 : 1)
   if (baselined) {
-    expect(s.runs.map((r: { role: string }) => r.role)).toEqual(['msgtrans', 'baseline', 'msgtrans', 'baseline'])
+    const pair = floored ? ['msgtrans', 'baseline', 'floor'] : ['msgtrans', 'baseline']
+    expect(s.runs.map((r: { role: string }) => r.role)).toEqual([...pair, ...pair])
     expect(s.ratios.length).toBe(2)
     expect(s.ratio).toBeCloseTo(median(s.ratios)!, 10)
     expect(s.ratio).toBeGreaterThan(0)
   }
+  if (floored) {
+    // The floor server answered the same v1 packets as msgtrans, without errors.
+    const floors = s.runs.filter((r: { role: string }) => r.role === 'floor')
+    expect(floors.map((r: { server: string }) => r.server)).toEqual(Array(2).fill(s.name.startsWith('tcp') ? 'floor-tcp' : 'floor-ws'))
+    for (const r of floors) expect(r.loadgen.config.mode).toBe('echo')
+    expect(s.floorRatios.length).toBe(2)
+    expect(s.vsFloors.length).toBe(2)
+    expect(s.floorRatio).toBeCloseTo(median(s.floorRatios)!, 10)
+    expect(s.vsFloor).toBeGreaterThan(0)
+  } else expect(s.floorRatio).toBeNull()
   for (const run of s.runs) {
     const r = run.loadgen
     expect(r.tool).toBe('msgtrans-loadgen')

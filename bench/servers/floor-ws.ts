@@ -1,0 +1,53 @@
+/**
+ * Second baseline for WebSocket: the least a v1 server on Bun.serve must do per frame,
+ * with nothing of a framework around it. It checks the header, makes the payload view a
+ * handler would be given, encodes the reply (same header, ext and payload) into a
+ * reused buffer and sends it as one binary frame. No routes, sessions or limits.
+ *
+ * The view is made the cheapest way known on this runtime: the frame is copied into a
+ * reused buffer first (a view of the fresh frame itself makes the engine move the frame
+ * into an ArrayBuffer of its own, which costs more; see src/protocol/frame-arena.ts).
+ *
+ * Its ratio to the raw WebSocket echo shows what v1 decoding, one view and one encode
+ * per message cost on this runtime before any framework code runs.
+ *
+ * Prints one JSON line {"ready":true,"ws":port,"pid":pid} once listening.
+ */
+let copy = new Uint8Array(64 * 1024)
+let out = new Uint8Array(64 * 1024)
+/** Read by nobody: keeps the payload views from being optimised away. */
+export let viewed = 0
+
+const server = Bun.serve({
+  hostname: '127.0.0.1',
+  port: Number(process.env.PORT ?? 0),
+  fetch(req, srv) {
+    if (srv.upgrade(req)) return undefined
+    return new Response('v1 floor echo: connect with a WebSocket', { status: 426 })
+  },
+  websocket: {
+    perMessageDeflate: false,
+    maxPayloadLength: 32 * 1024 * 1024,
+    message(ws, frame) {
+      if (typeof frame === 'string' || frame.length < 16 || frame[0] !== 1) {
+        ws.close(1002, 'not a v1 packet')
+        return
+      }
+      const extLen = (frame[8]! << 8) | frame[9]!
+      const head = 16 + extLen
+      const total = frame.length
+      if (total > out.length) {
+        copy = new Uint8Array(total * 2)
+        out = new Uint8Array(total * 2)
+      }
+      copy.set(frame)
+      const payload = copy.subarray(head, total) // what a handler gets
+      viewed += payload.length
+      for (let i = 0; i < head; i++) out[i] = frame[i]!
+      out.set(payload, head)
+      ws.sendBinary(out.subarray(0, total))
+    },
+  },
+})
+
+console.log(JSON.stringify({ ready: true, ws: server.port, pid: process.pid }))
