@@ -4,6 +4,8 @@
 //   bun bench/hotpath.bench.ts             full (writes bench/results/hotpath.*)
 //   BENCH_TINY=1 bun bench/hotpath.bench.ts
 //   bun bench/hotpath.bench.ts --cpu 300   CPU ns per packet (for A/B on a busy box)
+//   add --fresh: each chunk is copied into a new buffer first, as Bun hands out a new one
+//   per read (the first view of a fresh buffer costs more, see frame-arena.ts)
 import { bench, group, run, summary } from 'mitata'
 import { Msgtrans } from '../src/index.ts'
 import { encodePacket, routeExt, TcpFramer, type Packet } from '../src/protocol/index.ts'
@@ -33,11 +35,21 @@ const chunks: Uint8Array[] = []
 const CHUNK = 16 * one.length
 for (let o = 0; o < stream.length; o += CHUNK) chunks.push(stream.subarray(o, o + CHUNK))
 
+// --fresh: every chunk is a new buffer, as Bun hands out a new one per socket read.
+const fresh = process.argv.includes('--fresh')
+const readOf = (c: Uint8Array) => {
+  if (!fresh) return c
+  const b = Buffer.allocUnsafe(c.length)
+  b.set(c)
+  return b
+}
+
 function echoStream(): number {
   const framer = new TcpFramer()
   let n = 0
   const deliver = (p: Packet) => (n++, handlers.packet(conn, p))
-  for (const c of chunks) {
+  for (const c0 of chunks) {
+    const c = readOf(c0)
     // As TcpConnection's data callback: corked while the chunk is handled, then one write.
     batch.cork()
     framer.push(c, deliver)
@@ -48,7 +60,7 @@ function echoStream(): number {
 function framerOnly(): number {
   const framer = new TcpFramer()
   let n = 0
-  for (const c of chunks) framer.push(c, () => n++)
+  for (const c of chunks) framer.push(readOf(c), () => n++)
   return n
 }
 
