@@ -11,7 +11,7 @@
  *
  * Prints one JSON line {"ready":true,"tcp":port,"pid":pid} once listening.
  */
-import type { Socket } from 'bun'
+import { flushQueue, writeOrQueue } from './queued-writes.ts'
 
 interface Conn {
   rest: Uint8Array | null
@@ -48,19 +48,6 @@ function echoPackets(conn: Conn, buf: Uint8Array): number {
   return o
 }
 
-function flush(socket: Socket<Conn>): void {
-  const q = socket.data.queue
-  while (q.length > 0) {
-    const head = q[0]!
-    const n = socket.write(head)
-    if (n < head.length) {
-      q[0] = head.subarray(Math.max(n, 0))
-      return
-    }
-    q.shift()
-  }
-}
-
 const listener = Bun.listen<Conn>({
   hostname: '127.0.0.1',
   port: Number(process.env.PORT ?? 0),
@@ -78,16 +65,10 @@ const listener = Bun.listen<Conn>({
         buf.set(chunk, conn.rest.length)
       }
       const n = echoPackets(conn, buf)
-      if (n === 0) return
-      if (conn.queue.length > 0) {
-        conn.queue.push(conn.out.slice(0, n))
-        return
-      }
-      const written = socket.write(conn.out.subarray(0, n))
-      if (written < n) conn.queue.push(conn.out.slice(Math.max(written, 0), n))
+      if (n > 0) writeOrQueue(socket, conn.queue, conn.out.subarray(0, n))
     },
     drain(socket) {
-      flush(socket)
+      flushQueue(socket, socket.data.queue)
     },
     error() {},
   },

@@ -6,23 +6,10 @@
  *
  * Prints one JSON line {"ready":true,"tcp":port,"pid":pid} once listening.
  */
-import type { Socket } from 'bun'
+import { flushQueue, writeOrQueue } from './queued-writes.ts'
 
 interface Pending {
   queue: Uint8Array[]
-}
-
-function flush(socket: Socket<Pending>): void {
-  const q = socket.data.queue
-  while (q.length > 0) {
-    const head = q[0]!
-    const n = socket.write(head)
-    if (n < head.length) {
-      q[0] = head.subarray(Math.max(n, 0))
-      return
-    }
-    q.shift()
-  }
 }
 
 const listener = Bun.listen<Pending>({
@@ -34,16 +21,10 @@ const listener = Bun.listen<Pending>({
       socket.data = { queue: [] }
     },
     data(socket, chunk) {
-      const q = socket.data.queue
-      if (q.length > 0) {
-        q.push(chunk.slice())
-        return
-      }
-      const n = socket.write(chunk)
-      if (n < chunk.length) q.push(chunk.slice(Math.max(n, 0)))
+      writeOrQueue(socket, socket.data.queue, chunk)
     },
     drain(socket) {
-      flush(socket)
+      flushQueue(socket, socket.data.queue)
     },
     error() {},
   },
