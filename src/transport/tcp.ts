@@ -61,7 +61,10 @@ export class TcpConnection implements Connection, BatchSink {
 
   /**
    * Writes one packet. With batching, a small packet is corked until the end of the
-   * turn and reports 'sent' unless the socket already has a backlog ('queued').
+   * turn and reports 'sent' unless the socket already has a backlog ('queued'). A big
+   * packet of a shared buffer (`owner`) is written by reference; inside a data callback
+   * it waits for the callback's end, joined with the packets right after it in the same
+   * buffer (see RefRun).
    */
   write(packet: Uint8Array, owner?: BufferOwner): SendResult {
     if (this.closed) return 'dropped'
