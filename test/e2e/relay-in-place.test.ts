@@ -18,6 +18,10 @@ const app = new Msgtrans({ tcp: { port: 0, hostname: host }, ws: { port: 0, host
     for (const id of listeners) app.send(id, 'relay', body)
     session.send('relay', body) // and back to the sender
   })
+  .message('echo', { codec: 'raw', borrow: true }, ({ body, session }) => {
+    session.send('echo', body)
+    session.send('ack', body.subarray(0, 4)) // a small packet right behind the echo
+  })
 
 beforeAll(async () => {
   await app.listen()
@@ -54,5 +58,33 @@ test('a big payload relayed to WebSocket and TCP sessions arrives intact everywh
   }
   ws.close()
   tcpListener.socket.end()
+  sender.socket.end()
+})
+
+test('big echoes back to back in one read leave as one run; small packets between and behind them keep their place', async () => {
+  const sender = await rawTcp(app.ports.tcp!)
+  // Seeded mix: runs of big packets (written in place, joined while the read is handled)
+  // broken by small ones (corked in the batch), several writes of it.
+  let seed = 7
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+  const sizes: number[] = []
+  for (let w = 0; w < 6; w++) {
+    const batch: Uint8Array[] = []
+    for (let i = 0; i < 12; i++) {
+      const n = rand() < 0.6 ? 16_384 + Math.floor(rand() * 50_000) : Math.floor(rand() * 200)
+      batch.push(packet(sizes.length + 1, 'echo', pattern(n, sizes.length)))
+      sizes.push(n)
+    }
+    const joined = new Uint8Array(batch.reduce((s, p) => s + p.length, 0))
+    batch.reduce((at, p) => (joined.set(p, at), at + p.length), 0)
+    expect(sender.socket.write(joined)).toBe(joined.length)
+    await waitFor(() => sender.packets.length === 2 * sizes.length, 10_000, 'echoes and acks')
+  }
+  const route = (p: Packet) => new TextDecoder().decode(p.ext)
+  expect(sender.packets.map(route)).toEqual(sizes.flatMap(() => ['route:echo', 'route:ack']))
+  const echoes = sender.packets.filter((_, i) => i % 2 === 0)
+  expect(echoes.map((p) => p.payload.length)).toEqual(sizes)
+  echoes.forEach((p, i) => expect(p.payload).toEqual(pattern(sizes[i]!, i)))
+  sender.packets.forEach((p, i) => i % 2 && expect(p.payload).toEqual(pattern(sizes[i >> 1]!, i >> 1).subarray(0, 4)))
   sender.socket.end()
 })
