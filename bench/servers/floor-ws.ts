@@ -4,17 +4,21 @@
  * handler would be given, encodes the reply (same header, ext and payload) into a
  * reused buffer and sends it as one binary frame. No routes, sessions or limits.
  *
- * The view is made the cheapest way known on this runtime: the frame is copied into a
- * reused buffer first (a view of the fresh frame itself makes the engine move the frame
- * into an ArrayBuffer of its own, which costs more; see src/protocol/frame-arena.ts).
+ * The payload is made the cheapest way known on this runtime: up to 128 bytes are copied
+ * into an array of their own; bigger frames are copied into a reused buffer and viewed
+ * there (a view of the fresh frame itself makes the engine move the frame into an
+ * ArrayBuffer of its own, which costs more; see src/protocol/frame-arena.ts).
  *
  * Its ratio to the raw WebSocket echo shows what v1 decoding, one view and one encode
  * per message cost on this runtime before any framework code runs.
  *
  * Prints one JSON line {"ready":true,"ws":port,"pid":pid} once listening.
  */
+const SMALL = 128
 let copy = new Uint8Array(64 * 1024)
 let out = new Uint8Array(64 * 1024)
+// Views of `out` by length, as msgtrans caches its send buffer's views.
+let outViews: Uint8Array[] = []
 /** Read by nobody: keeps the payload views from being optimised away. */
 export let viewed = 0
 
@@ -39,13 +43,20 @@ const server = Bun.serve({
       if (total > out.length) {
         copy = new Uint8Array(total * 2)
         out = new Uint8Array(total * 2)
+        outViews = []
       }
-      copy.set(frame)
-      const payload = copy.subarray(head, total) // what a handler gets
+      let payload: Uint8Array // what a handler gets
+      if (total - head <= SMALL) {
+        payload = new Uint8Array(total - head)
+        for (let i = 0; i < payload.length; i++) payload[i] = frame[head + i]!
+      } else {
+        copy.set(frame)
+        payload = copy.subarray(head, total)
+      }
       viewed += payload.length
       for (let i = 0; i < head; i++) out[i] = frame[i]!
       out.set(payload, head)
-      ws.sendBinary(out.subarray(0, total))
+      ws.sendBinary(total <= 4096 ? (outViews[total] ??= out.subarray(0, total)) : out.subarray(0, total))
     },
   },
 })
