@@ -7,8 +7,9 @@
  *   options: --tiny, --out DIR, --only name1,name2, --pairs N
  *
  * A scenario with a baseline runs msgtrans and the baseline N times, alternating (default
- * 3, tiny 1), and reports the median of the N ratios with their range: single runs on the
- * shared dev box moved by ±15%, and alternating spreads a slow spell over both sides.
+ * 5, tiny 1), and reports the median of the N ratios with their range: single runs on the
+ * shared dev box moved by ±20%, and alternating spreads a slow spell over both sides
+ * (with 3 pairs one bad pair still moved a median by 0.1-0.3).
  * The echo scenarios also run a floor server in every pair (the same v1 echo with no
  * framework, bench/servers/floor-*.ts): its ratio to the raw baseline is the ceiling of
  * any framework's ratio on this runtime.
@@ -93,7 +94,7 @@ const opt = (name: string) => {
 const tiny = process.env.BENCH_TINY === '1' || argv.includes('--tiny')
 const outDir = opt('out') ?? join(import.meta.dir, 'results')
 const only = opt('only')?.split(',')
-const pairs = Math.max(1, Number(opt('pairs') ?? (tiny ? 1 : 3)))
+const pairs = Math.max(1, Number(opt('pairs') ?? (tiny ? 1 : 5)))
 
 /** Full or tiny size of a knob. */
 const size = (full: number, small: number) => (tiny ? small : full)
