@@ -1,20 +1,35 @@
 /**
  * Second baseline: the least a v1 server on Bun.listen must do per packet, with nothing
- * of a framework around it. For every packet in a read it checks the header, makes the
- * payload view a handler would be given, and copies the reply (same header, ext and
- * payload) into one buffer that is written once per read. There are no routes, no
- * sessions, no limits and no backpressure policy, and a packet split across reads is
- * carried over by concatenation.
+ * of a framework around it. For every packet it checks the header and makes the payload
+ * view a handler would be given, then answers with the same header, ext and payload:
+ * - a small packet is encoded (copied) into one reply buffer, written once per read;
+ * - a big one (16 KiB and more) is answered in place: its header bytes are rewritten
+ *   where they are and packets back to back in the read go out as one range, by
+ *   reference;
+ * - a packet split across reads is collected into a per-connection buffer (one copy),
+ *   reused for the next one without any check that nobody kept a view of it, then
+ *   answered from there.
+ * There are no routes, no sessions, no limits and no backpressure policy.
  *
  * Its ratio to the raw echo shows what framing and one view per packet cost on this
  * runtime, before any framework code runs: a ceiling for msgtrans's own ratio.
  *
  * Prints one JSON line {"ready":true,"tcp":port,"pid":pid} once listening.
  */
+import type { Socket } from 'bun'
 import { flushQueue, writeOrQueue } from './queued-writes.ts'
 
+const BIG = 16 * 1024
+
 interface Conn {
-  rest: Uint8Array | null
+  /** A packet being collected across reads, and how much of it is there. */
+  asm: Uint8Array | null
+  fill: number
+  /** The collecting buffer, kept for the next split packet (a queued rest is a copy). */
+  spare: Uint8Array
+  /** Up to 15 bytes of a header split across reads. */
+  head: Uint8Array
+  headFill: number
   out: Uint8Array
   queue: Uint8Array[]
 }
@@ -22,30 +37,58 @@ interface Conn {
 /** Read by nobody: keeps the payload views from being optimised away. */
 export let viewed = 0
 
-function echoPackets(conn: Conn, buf: Uint8Array): number {
-  let off = 0
+const sizeAt = (b: Uint8Array, at: number) =>
+  16 + ((b[at + 8]! << 8) | b[at + 9]!) + ((b[at + 10]! << 24) >>> 0) + ((b[at + 11]! << 16) | (b[at + 12]! << 8) | b[at + 13]!)
+
+// The header of the reply, written over the request's (the same bytes for an echo).
+function rewriteHead(b: Uint8Array, at: number): void {
+  if (b[at] !== 1) throw new Error(`version ${b[at]}`)
+  for (let i = 0; i < 16; i++) b[at + i] = b[at + i]!
+}
+
+// Answers the whole packets in chunk[from, to): small ones copied into conn.out, runs of
+// big ones written by reference. Returns where the first unfinished packet starts.
+function answer(socket: Socket<Conn>, conn: Conn, chunk: Uint8Array, from: number, to: number): number {
+  let off = from
   let o = 0
-  while (buf.length - off >= 16) {
-    if (buf[off] !== 1) throw new Error(`version ${buf[off]}`)
-    const extLen = (buf[off + 8]! << 8) | buf[off + 9]!
-    const len = ((buf[off + 10]! << 24) >>> 0) + ((buf[off + 11]! << 16) | (buf[off + 12]! << 8) | buf[off + 13]!)
-    const total = 16 + extLen + len
-    if (buf.length - off < total) break
-    if (o + total > conn.out.length) {
-      const bigger = new Uint8Array(Math.max(conn.out.length * 2, o + total))
-      bigger.set(conn.out.subarray(0, o))
-      conn.out = bigger
-    }
-    const out = conn.out
-    const payload = buf.subarray(off + 16 + extLen, off + total) // what a handler gets
+  let runStart = -1
+  const flushOut = () => {
+    if (o > 0) writeOrQueue(socket, conn.queue, conn.out.subarray(0, o))
+    o = 0
+  }
+  const flushRun = () => {
+    if (runStart >= 0) writeOrQueue(socket, conn.queue, chunk.subarray(runStart, off))
+    runStart = -1
+  }
+  while (to - off >= 16) {
+    const total = sizeAt(chunk, off)
+    if (to - off < total) break
+    const extLen = (chunk[off + 8]! << 8) | chunk[off + 9]!
+    const payload = chunk.subarray(off + 16 + extLen, off + total) // what a handler gets
     viewed += payload.length
-    for (let i = 0; i < 16 + extLen; i++) out[o + i] = buf[off + i]!
-    out.set(payload, o + 16 + extLen)
-    o += total
+    if (total >= BIG) {
+      flushOut()
+      rewriteHead(chunk, off)
+      if (runStart < 0) runStart = off
+    } else {
+      flushRun()
+      if (o + total > conn.out.length) flushOut()
+      if (chunk[off] !== 1) throw new Error(`version ${chunk[off]}`)
+      for (let i = 0; i < 16 + extLen; i++) conn.out[o + i] = chunk[off + i]!
+      conn.out.set(payload, o + 16 + extLen)
+      o += total
+    }
     off += total
   }
-  conn.rest = off < buf.length ? buf.slice(off) : null
-  return o
+  flushRun()
+  flushOut()
+  return off
+}
+
+// A view of the connection's collecting buffer for an `n`-byte packet (grown when short).
+function collector(conn: Conn, n: number): Uint8Array {
+  if (conn.spare.length < n) conn.spare = new Uint8Array(n)
+  return conn.spare.subarray(0, n)
 }
 
 const listener = Bun.listen<Conn>({
@@ -54,18 +97,44 @@ const listener = Bun.listen<Conn>({
   socket: {
     open(socket) {
       socket.setNoDelay(true)
-      socket.data = { rest: null, out: new Uint8Array(64 * 1024), queue: [] }
+      socket.data = { asm: null, fill: 0, spare: new Uint8Array(0), head: new Uint8Array(16), headFill: 0, out: new Uint8Array(64 * 1024), queue: [] }
     },
     data(socket, chunk) {
       const conn = socket.data
-      let buf: Uint8Array = chunk
-      if (conn.rest) {
-        buf = new Uint8Array(conn.rest.length + chunk.length)
-        buf.set(conn.rest)
-        buf.set(chunk, conn.rest.length)
+      let off = 0
+      if (conn.headFill > 0) {
+        // Finish the split header, then collect the rest of its packet.
+        const take = Math.min(16 - conn.headFill, chunk.length)
+        conn.head.set(chunk.subarray(0, take), conn.headFill)
+        conn.headFill += take
+        off = take
+        if (conn.headFill < 16) return
+        conn.asm = collector(conn, sizeAt(conn.head, 0))
+        conn.asm.set(conn.head)
+        conn.fill = 16
+        conn.headFill = 0
       }
-      const n = echoPackets(conn, buf)
-      if (n > 0) writeOrQueue(socket, conn.queue, conn.out.subarray(0, n))
+      if (conn.asm) {
+        const asm = conn.asm
+        const take = Math.min(asm.length - conn.fill, chunk.length - off)
+        asm.set(chunk.subarray(off, off + take), conn.fill)
+        conn.fill += take
+        off += take
+        if (conn.fill < asm.length) return
+        conn.asm = null
+        answer(socket, conn, asm, 0, asm.length)
+      }
+      off = answer(socket, conn, chunk, off, chunk.length)
+      const left = chunk.length - off
+      if (left === 0) return
+      if (left < 16) {
+        conn.head.set(chunk.subarray(off))
+        conn.headFill = left
+        return
+      }
+      conn.asm = collector(conn, sizeAt(chunk, off))
+      conn.asm.set(chunk.subarray(off))
+      conn.fill = left
     },
     drain(socket) {
       flushQueue(socket, socket.data.queue)

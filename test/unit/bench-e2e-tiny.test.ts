@@ -13,7 +13,7 @@ import { median } from '../../bench/e2e.ts'
 
 const root = join(import.meta.dir, '..', '..')
 /** Scenarios that also run the floor server (the same v1 echo with no framework). */
-const FLOORED = ['tcp-echo-64', 'ws-echo-64', 'ws-echo-1k']
+const FLOORED = ['tcp-echo-64', 'tcp-transfer-64k', 'tcp-transfer-1m', 'ws-echo-64', 'ws-echo-1k']
 const SCENARIOS = ['tcp-echo-64', 'tcp-rr-1k', 'tcp-transfer-64k', 'tcp-transfer-1m', 'ws-echo-64', 'ws-echo-1k', 'publish-1k']
 /** Building the load generator cold takes about a minute; the tiny run about 30 s. */
 const TIMEOUT_MS = 240_000
