@@ -153,7 +153,7 @@ export function renderMarkdown(doc: Doc): string {
     'the measured window (server from /proc/<pid>/stat, loadgen from getrusage). "met" judges the',
     'median raw ratio; when the load average is above the core count, read the per-CPU-second ratio.',
     'The floor server is the same v1 echo with no framework (header checks, one payload view,',
-    'one encode per packet; bench/servers/floor-*.ts): its ratio is the ceiling of any v1 server\'s.',
+    'one encode per packet; bench/servers/floor-*.ts): its ratio is what framing alone leaves.',
     'See docs/benchmarks.md.',
   )
   return lines.join('\n') + '\n'

@@ -11,8 +11,9 @@
  * shared dev box moved by ±20%, and alternating spreads a slow spell over both sides
  * (with 3 pairs one bad pair still moved a median by 0.1-0.3).
  * The echo scenarios also run a floor server in every pair (the same v1 echo with no
- * framework, bench/servers/floor-*.ts): its ratio to the raw baseline is the ceiling of
- * any framework's ratio on this runtime.
+ * framework, bench/servers/floor-*.ts): its ratio to the raw baseline is what framing
+ * alone leaves on this runtime, the reference for a framework's ratio (not a hard bound:
+ * the floor is the least work we know of, and runs are noisy).
  *
  * Exits non-zero when a run fails (no report, a server that did not start, errors, or
  * no messages moved); the report is written either way.
@@ -75,7 +76,7 @@ export interface ScenarioResult {
   /** Every pair's ratio (msgtrans run i / baseline run i), in run order. */
   ratios: number[]
   cpuRatios: number[]
-  /** Floor server / baseline (median, and per pair): the ceiling for `ratio`. */
+  /** Floor server / baseline (median, and per pair): what framing alone leaves. */
   floorRatio: number | null
   floorRatios: number[]
   /** msgtrans / floor server (median, and per pair): what the framework costs. */

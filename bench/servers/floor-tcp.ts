@@ -12,7 +12,7 @@
  * There are no routes, no sessions, no limits and no backpressure policy.
  *
  * Its ratio to the raw echo shows what framing and one view per packet cost on this
- * runtime, before any framework code runs: a ceiling for msgtrans's own ratio.
+ * runtime, before any framework code runs: the reference for msgtrans's own ratio.
  *
  * Prints one JSON line {"ready":true,"tcp":port,"pid":pid} once listening.
  */
