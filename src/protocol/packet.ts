@@ -86,6 +86,30 @@ export function encodePartsInto(
   ext: Uint8Array | undefined,
   payload: Uint8Array,
 ): number {
+  const head = encodeHeadInto(dst, offset, type, biz, id, flags, compression, ext, payload.length)
+  dst.set(payload, offset + head)
+  return head + payload.length
+}
+
+/**
+ * The header and ext of a packet whose `payloadLen` payload bytes follow them or are
+ * written elsewhere (in place, or beside the header); same checks as encodeParts.
+ * Returns the bytes written (16 + ext length).
+ *
+ * @example
+ * const head = encodeHeadInto(slot, 0, PacketType.oneWay, 0, id, 4, 0, routeExt('echo'), payload.length)
+ */
+export function encodeHeadInto(
+  dst: Uint8Array,
+  offset: number,
+  type: number,
+  biz: number,
+  id: number,
+  flags: number,
+  compression: number,
+  ext: Uint8Array | undefined,
+  payloadLen: number,
+): number {
   const extLen = ext?.length ?? 0
   checkRange('type', type, PacketType.response)
   checkRange('compression', compression, Compression.zlib)
@@ -93,16 +117,15 @@ export function encodePartsInto(
   checkRange('id', id, MAX_MESSAGE_ID)
   checkRange('flags', flags, 0xffff)
   checkRange('ext header length', extLen, MAX_EXT_HEADER_FIELD)
-  checkRange('payload length', payload.length, MAX_MESSAGE_ID)
-  writeFields(dst, offset, type, compression, biz, id, extLen, payload.length, flags)
+  checkRange('payload length', payloadLen, MAX_MESSAGE_ID)
+  writeFields(dst, offset, type, compression, biz, id, extLen, payloadLen, flags)
   if (ext) {
     const at = offset + HEADER_SIZE
     // Route tags are short: a loop beats the native copy's call cost below ~16 bytes.
     if (extLen <= 16) for (let i = 0; i < extLen; i++) dst[at + i] = ext[i]!
     else dst.set(ext, at)
   }
-  dst.set(payload, offset + HEADER_SIZE + extLen)
-  return HEADER_SIZE + extLen + payload.length
+  return HEADER_SIZE + extLen
 }
 
 /** Encodes into `dst` at `offset`; returns the number of bytes written. */

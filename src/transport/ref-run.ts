@@ -1,7 +1,5 @@
 import type { BufferOwner } from '../protocol/index.ts'
 
-const EMPTY = new Uint8Array(0)
-
 /**
  * Packets written by reference that lie back to back in one buffer, held while a
  * connection is corked and written with one socket write. Big packets forwarded in
@@ -16,28 +14,30 @@ const EMPTY = new Uint8Array(0)
  * if (!run.extend(packet, owner)) { flush(run.take()); run.start(packet, owner) }
  */
 export class RefRun {
-  #bytes: Uint8Array = EMPTY
+  // The run is [#start, #end) of #buffer; its view is made once, by take().
+  #buffer: ArrayBufferLike | null = null
+  #start = 0
+  #end = 0
   #owner: BufferOwner | null = null
 
   /** Bytes held. */
   get length(): number {
-    return this.#bytes.length
+    return this.#end - this.#start
   }
 
   /** Appends `packet` when it starts where the run ends, in the same buffer, with the same owner. */
   extend(packet: Uint8Array, owner: BufferOwner): boolean {
-    const run = this.#bytes
-    if (this.#owner !== owner || run.buffer !== packet.buffer || run.byteOffset + run.length !== packet.byteOffset) {
-      return false
-    }
-    this.#bytes = new Uint8Array(run.buffer, run.byteOffset, run.length + packet.length)
+    if (this.#owner !== owner || packet.byteOffset !== this.#end || packet.buffer !== this.#buffer) return false
+    this.#end += packet.length
     return true
   }
 
   /** Starts a run with `packet` (the run must be empty). */
   start(packet: Uint8Array, owner: BufferOwner): void {
     owner.retain()
-    this.#bytes = packet
+    this.#buffer = packet.buffer
+    this.#start = packet.byteOffset
+    this.#end = packet.byteOffset + packet.length
     this.#owner = owner
   }
 
@@ -49,8 +49,9 @@ export class RefRun {
   take(): { bytes: Uint8Array; owner: BufferOwner } | null {
     const owner = this.#owner
     if (!owner) return null
-    const bytes = this.#bytes
-    this.#bytes = EMPTY
+    const bytes = new Uint8Array(this.#buffer!, this.#start, this.#end - this.#start)
+    this.#buffer = null
+    this.#start = this.#end = 0
     this.#owner = null
     return { bytes, owner }
   }

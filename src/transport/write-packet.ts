@@ -1,11 +1,11 @@
 import {
+  encodeHeadInto,
   encodeParts,
   encodePartsInto,
   HEADER_SIZE,
   IN_PLACE_MIN_PAYLOAD,
   leaseOf,
   takeInPlace,
-  writeFields,
   type SendResult,
 } from '../protocol/index.ts'
 
@@ -16,7 +16,6 @@ import type { Connection } from './types.ts'
  * (measured with bench/e2e.ts: joining wins at 64 KiB, writing apart wins at 1 MiB).
  */
 const LARGE_PAYLOAD = 256 * 1024
-const EMPTY = new Uint8Array(0)
 
 /**
  * Encodes a packet and writes it to a connection. When the connection offers space in
@@ -42,14 +41,14 @@ export function writePacket(
     // A big received payload sent on: the new header goes over its old one (in-place.ts).
     const slot = takeInPlace(payload, size - payload.length)
     if (slot) {
-      encodeHead(slot.bytes, slot.start, type, biz, id, flags, compression, ext, payload.length)
+      encodeHeadInto(slot.bytes, slot.start, type, biz, id, flags, compression, ext, payload.length)
       return conn.write(slot.bytes.subarray(slot.start, slot.start + size), slot.owner)
     }
   }
   if (payload.length >= LARGE_PAYLOAD && conn.writeParts) {
     // Big payloads are not copied into a packet buffer: header and payload go out in order.
     const head = new Uint8Array(size - payload.length)
-    encodeHead(head, 0, type, biz, id, flags, compression, ext, payload.length)
+    encodeHeadInto(head, 0, type, biz, id, flags, compression, ext, payload.length)
     // A lent receive buffer (a borrowed body echoed back) stays alive while queued.
     return conn.writeParts(head, payload, leaseOf(payload))
   }
@@ -68,21 +67,4 @@ export function writePacket(
   } finally {
     lease.release()
   }
-}
-
-// Header and ext of a packet whose `payloadLen` payload bytes are written elsewhere:
-// checks the fields and writes the ext, then the header with the real payload length.
-function encodeHead(
-  dst: Uint8Array,
-  at: number,
-  type: number,
-  biz: number,
-  id: number,
-  flags: number,
-  compression: number,
-  ext: Uint8Array | undefined,
-  payloadLen: number,
-): void {
-  encodePartsInto(dst, at, type, biz, id, flags, compression, ext, EMPTY)
-  writeFields(dst, at, type, compression, biz, id, ext?.length ?? 0, payloadLen, flags)
 }
