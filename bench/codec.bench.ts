@@ -2,7 +2,7 @@
 //   bun bench/codec.bench.ts            full run, writes bench/results/codec.json + .md
 //   BENCH_TINY=1 bun bench/codec.bench.ts  a few iterations (run by the test suite)
 import { bench, group, run, summary } from 'mitata'
-import { decodePacket, encodePacket, encodePacketInto, TcpFramer } from '../src/protocol/index.ts'
+import { copyOut, decodePacket, encodePacket, encodePacketInto, TcpFramer } from '../src/protocol/index.ts'
 import { writeResults } from './results.ts'
 
 const tiny = process.env.BENCH_TINY === '1'
@@ -13,6 +13,15 @@ const packet1k = encodePacket({ type: 1, id: 7, ext, payload: payload1k })
 const scratch = new Uint8Array(2048)
 const frame64 = Buffer.from(encodePacket({ id: 1, ext, payload: payload64 }))
 const frameHead = frame64.length - 64
+
+// One socket read carrying 16 packets of 64 B, fresh per read as Bun hands them out.
+const read16 = Buffer.concat(Array.from({ length: 16 }, () => frame64))
+const payloadsOf = (take: (read: Buffer, at: number) => Uint8Array) => {
+  const read = Buffer.from(read16)
+  let s = 0
+  for (let at = frameHead; at < read.length; at += frame64.length) s += take(read, at).length
+  return s
+}
 
 // A 1 MiB stream of 64-byte-payload packets, fed in 64 KiB chunks like a socket.
 const one = encodePacket({ id: 1, ext, payload: payload64 })
@@ -38,6 +47,11 @@ const cases: Case[] = [
   ['small payload of a fresh frame (64 B)', 'view (subarray)', () => Buffer.from(frame64).subarray(frameHead)],
   ['small payload of a fresh frame (64 B)', 'decodePacket (copies up to COPY_SMALL_PAYLOAD)', () =>
     decodePacket(Buffer.from(frame64))],
+  ['16 small payloads of one fresh read (64 B each)', 'baseline: the fresh read alone', () => Buffer.from(read16)],
+  ['16 small payloads of one fresh read (64 B each)', 'views (subarray)', () =>
+    payloadsOf((read, at) => read.subarray(at, at + 64))],
+  ['16 small payloads of one fresh read (64 B each)', 'copies (copyOut, as TcpFramer does)', () =>
+    payloadsOf((read, at) => copyOut(read, at, 64))],
   [`frame 1 MiB stream (${count} packets, 64 KiB chunks)`, 'baseline: copy every chunk once (slice)', () => {
     let s = 0
     for (const c of chunks) s += c.slice().length

@@ -3,13 +3,14 @@ import { PacketAssembler } from './assembler.ts'
 import { ProtocolError } from './errors.ts'
 import { checkedPacketSize, readHeader } from './header.ts'
 import { deliverInPlace, GC_OWNED, IN_PLACE_MIN_PAYLOAD } from './in-place.ts'
-import { packetAt, type Packet } from './packet.ts'
+import { COPY_SMALL_PAYLOAD, packetAt, type Packet } from './packet.ts'
 
 /**
  * Streaming framer for TCP: turns any split of the byte stream into whole packets.
- * Packets that lie inside one chunk are handed out as views of that chunk (no copy);
- * a packet that spans chunks is assembled once into a buffer of its exact size, which
- * is allocated only after its header passed the limits.
+ * Packets that lie inside one chunk are handed out as views of that chunk (no copy),
+ * except payloads of up to COPY_SMALL_PAYLOAD bytes, which are cheaper to copy than to
+ * view on a fresh read buffer. A packet that spans chunks is assembled once into a
+ * buffer of its exact size, which is allocated only after its header passed the limits.
  *
  * After a ProtocolError the framer is poisoned: the connection must be closed.
  *
@@ -57,7 +58,7 @@ export class TcpFramer {
           this.#body.start(readHeader(chunk, offset, this.#limits), chunk.subarray(offset))
           return
         }
-        const packet = packetAt(chunk, offset)
+        const packet = packetAt(chunk, offset, COPY_SMALL_PAYLOAD)
         if (this.#inPlace && packet.payload.length >= IN_PLACE_MIN_PAYLOAD && packet.ext.buffer !== chunk.buffer) {
           deliverInPlace(packet, chunk, offset, total - packet.payload.length, GC_OWNED, onPacket)
         } else onPacket(packet)

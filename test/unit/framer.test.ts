@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { DEFAULT_LIMITS, encodePacket, ProtocolError, TcpFramer, type Packet } from '../../src/protocol/index.ts'
+import { COPY_SMALL_PAYLOAD, DEFAULT_LIMITS, encodePacket, ProtocolError, TcpFramer, type Packet } from '../../src/protocol/index.ts'
 import { randInt, randomPacket, rng } from '../helpers/random.ts'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
@@ -52,13 +52,22 @@ describe('TcpFramer', () => {
     })
   }
 
-  test('packets inside one chunk are views of it (no copy)', () => {
-    const a = encodePacket({ id: 1, payload: new Uint8Array([1, 2, 3]) })
-    const b = encodePacket({ id: 2, payload: new Uint8Array([4, 5]) })
-    const chunk = new Uint8Array([...a, ...b])
+  test('packets inside one chunk: small payloads are copies, bigger ones views of it', () => {
+    const small = new Uint8Array(COPY_SMALL_PAYLOAD).fill(3)
+    const big = new Uint8Array(COPY_SMALL_PAYLOAD + 1).fill(4)
+    const a = encodePacket({ id: 1, payload: small })
+    const b = encodePacket({ id: 2, payload: big })
+    const c = encodePacket({ id: 3, ext: new Uint8Array([9, 9]), payload: new Uint8Array([5]) })
+    const chunk = new Uint8Array([...a, ...b, ...c])
     const got: Packet[] = []
     new TcpFramer().push(chunk, (p) => got.push(p))
-    expect(got.map((p) => p.payload.buffer === chunk.buffer)).toEqual([true, true])
+    expect(got.map((p) => p.payload.buffer === chunk.buffer)).toEqual([false, true, false])
+    expect(got[2]!.ext.buffer === chunk.buffer).toBe(false)
+    // A copy keeps its bytes when the read buffer is reused; a view follows it.
+    chunk.fill(0)
+    expect(got[0]!.payload).toEqual(small)
+    expect([...got[2]!.ext, ...got[2]!.payload]).toEqual([9, 9, 5])
+    expect(got[1]!.payload[0]).toBe(0)
   })
 
   test('a header split across chunks is reassembled', () => {

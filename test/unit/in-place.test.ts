@@ -1,5 +1,6 @@
 import { expect, test } from 'bun:test'
 import {
+  COPY_SMALL_PAYLOAD,
   decodePacket,
   encodePacket,
   PacketType,
@@ -78,13 +79,28 @@ test('no in place: another header length, a framer without the option, a send af
   send(conn, kept[0]!, 51) // later (an async handler): the offer is over
   const plain = packetOf(6, 20_000)
   new TcpFramer().push(plain, (p) => void send(conn, p, 60))
-  // An ext never seen as a route is a view of the read buffer: not offered.
-  const odd = packetOf(8, 20_000, 'never-routed')
-  new TcpFramer(undefined, { inPlace: true }).push(odd, (p) => void send(conn, p, 80, 'never-routed'))
+  // An ext of more than COPY_SMALL_PAYLOAD bytes never seen as a route is a view of the
+  // read buffer: not offered.
+  const long = 'r'.repeat(COPY_SMALL_PAYLOAD + 1)
+  const odd = packetOf(8, 20_000, long)
+  new TcpFramer(undefined, { inPlace: true }).push(odd, (p) => void send(conn, p, 80, long))
   const sources = [chunk, chunk, plain, odd].map((c) => c.buffer)
   expect(writes.map((w, i) => w.bytes.buffer === sources[i])).toEqual([false, false, false, false])
   expect(writes.map((w) => decodePacket(w.bytes).id)).toEqual([50, 51, 60, 80])
   expect(decodePacket(writes[0]!.bytes).ext).toEqual(routeExt('echo-longer'))
+})
+
+test('a short ext never seen as a route is copied out of the read, so its packet may go in place', () => {
+  const { conn, writes } = keepingConn()
+  const odd = packetOf(9, 20_000, 'never-routed-short')
+  new TcpFramer(undefined, { inPlace: true }).push(odd, (p) => {
+    expect(p.ext.buffer === odd.buffer).toBe(false)
+    void send(conn, p, 90, 'never-routed-short')
+  })
+  expect(writes.map((w) => w.bytes.buffer === odd.buffer)).toEqual([true])
+  const out = decodePacket(writes[0]!.bytes.slice())
+  expect([out.id, new TextDecoder().decode(out.ext)]).toEqual([90, 'route:never-routed-short'])
+  expect(out.payload).toEqual(pattern(20_000, 9))
 })
 
 test('a packet that spanned reads goes out in place from its lent buffer, which the write retains', () => {
