@@ -8,6 +8,7 @@ import {
   PacketType,
   ProtocolError,
   routeName,
+  isInternedExt,
   jsonCodec,
   claimLease,
   ownPayload,
@@ -54,8 +55,7 @@ export function dispatchPacket(rt: Runtime, session: Session, packet: Packet): v
     return
   }
   if (rt.state.onMessage.length > 0 && !runOnMessage(rt, session, packet)) return
-  const name = routeName(packet.ext, packet.flags)
-  const route = name !== undefined ? rt.state.routes.get(name) : rt.state.byBiz.get(packet.biz)
+  const { name, route } = resolveRoute(rt.state, packet)
   // A packet in lent receive memory gives it back once the handler is done when the
   // route does not hand the bytes themselves to user code (see RouteEntry.lends); a
   // route that keeps them may get its own copy first (ownPayload).
@@ -80,6 +80,30 @@ export function dispatchPacket(rt: Runtime, session: Session, packet: Packet): v
   } finally {
     if (settled) lease?.release()
   }
+}
+
+// The last route tag resolved, by the identity of its interned ext bytes (see
+// internedExt): consecutive packets usually carry the same one, and a hit skips two map
+// lookups. Routes are only ever added, so their count tells when the entry is stale.
+const last = {
+  state: null as AppState | null,
+  ext: null as Uint8Array | null,
+  routes: 0,
+  name: undefined as string | undefined,
+  route: undefined as RouteEntry | undefined,
+}
+
+function resolveRoute(state: AppState, packet: Packet): { name: string | undefined; route: RouteEntry | undefined } {
+  if (last.ext === packet.ext && last.state === state && last.routes === state.routes.size) return last
+  const name = routeName(packet.ext, packet.flags)
+  const route = name !== undefined ? state.routes.get(name) : state.byBiz.get(packet.biz)
+  if (name === undefined || !isInternedExt(packet.ext)) return { name, route }
+  last.state = state
+  last.ext = packet.ext
+  last.routes = state.routes.size
+  last.name = name
+  last.route = route
+  return last
 }
 
 function runOnMessage(rt: Runtime, session: Session, packet: Packet): boolean {

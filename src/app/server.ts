@@ -93,14 +93,21 @@ export class Server implements SessionHost, Runtime {
     if (stamp !== this.#bizStamp) {
       this.#biz.clear()
       this.#bizStamp = stamp
+      this.#lastRoute = undefined
     }
+    if (route === this.#lastRoute) return this.#lastBiz
     let biz = this.#biz.get(route)
     if (biz === undefined) {
       biz = pushes.get(route)?.biz ?? routes.get(route)?.biz ?? 0
       if (this.#biz.size < 4096) this.#biz.set(route, biz)
     }
+    this.#lastRoute = route
+    this.#lastBiz = biz
     return biz
   }
+  // The last route asked for: consecutive sends usually name the same one.
+  #lastRoute: string | undefined
+  #lastBiz = 0
   #biz = new Map<string, number>()
   #bizStamp = -1
 

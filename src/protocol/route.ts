@@ -14,13 +14,20 @@ const cache = new Map<string, Uint8Array>()
  * routeExt('chat/send') // bytes of "route:chat/send"
  */
 export function routeExt(name: string): Uint8Array {
+  // Consecutive sends usually name the same route: compare with the last one first.
+  if (name === lastName) return lastExt
   let ext = cache.get(name)
   if (!ext) {
     ext = encoder.encode(PREFIX + name)
-    if (cache.size < 4096) cache.set(name, ext)
+    if (cache.size >= 4096) return ext
+    cache.set(name, ext)
   }
+  lastName = name
+  lastExt = ext
   return ext
 }
+let lastName: string | undefined
+let lastExt = new Uint8Array(0)
 
 /**
  * The route name carried by an ext header, or undefined. Recognized with flag 0x4 (ours)
@@ -54,6 +61,17 @@ export function internedExt(bytes: Uint8Array, start: number, length: number): U
 }
 
 let lastHit: Uint8Array | undefined
+
+/**
+ * Whether `ext` is one of the shared interned route tags (internedExt), whose identity
+ * stands for its bytes.
+ *
+ * @example
+ * if (isInternedExt(packet.ext)) cache.set(packet.ext, route)
+ */
+export function isInternedExt(ext: Uint8Array): boolean {
+  return internedByArray.has(ext)
+}
 
 // Route names seen on the wire, by a hash of their ext bytes, so the hot path neither
 // decodes UTF-8 nor allocates a string per packet. Bounded; on overflow it decodes.
