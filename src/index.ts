@@ -24,5 +24,5 @@ export {
   type Target,
 } from './protocol/index.ts'
 export { CloseCode } from './transport/index.ts'
-export { workerIndex, isClusterWorker } from './cluster/context.ts'
-export { clusterStats, type ClusterLinkStats } from './cluster/index.ts'
+export { workerIndex, isClusterWorker, clusterStats } from './cluster/context.ts'
+export type { ClusterLinkStats } from './cluster/link.ts'

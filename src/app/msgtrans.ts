@@ -15,6 +15,7 @@ import type { StandardSchemaV1 } from './schema.ts'
 import { Server } from './server.ts'
 import type { DrainResult } from './drain.ts'
 import type { ClusterPrimary } from '../cluster/primary.ts'
+import { isClusterWorker } from '../cluster/context.ts'
 import { serverStats, type ServerStats } from './stats.ts'
 import type { Session } from './session.ts'
 import { addRoute, emptyState, mergeState, type AppState, type HttpHandler } from './state.ts'
@@ -185,8 +186,10 @@ export class Msgtrans<
   async listen(overrides: Partial<MsgtransConfig> = {}): Promise<this> {
     if (this.#server || this.#primary) throw new Error('msgtrans: already listening')
     const config = { ...this.config, ...overrides }
-    const cluster = await import('../cluster/index.ts')
-    if (config.workers !== undefined || cluster.isClusterWorker()) {
+    // The cluster module (and node:worker_threads) is loaded only for a cluster: every
+    // module loaded stays in the heap, and a bigger heap made each collection slower.
+    if (config.workers !== undefined || isClusterWorker()) {
+      const cluster = await import('../cluster/index.ts')
       const make = (c: MsgtransConfig) => new Server(this.#state, resolveConfig(c))
       const r = await cluster.clusterListen(config, make, this.#primaryHooks)
       this.#server = r.server

@@ -10,18 +10,14 @@ import { ClusterPrimary } from './primary.ts'
 import { reclaimBuffers } from './reclaim.ts'
 import { clusterQuic } from './quic.ts'
 import { SharedSessionTable } from './shared-table.ts'
-import { currentLink, startWorker } from './worker.ts'
+import { startWorker } from './worker.ts'
 
-export { isClusterWorker, workerIndex } from './context.ts'
+export { clusterStats, isClusterWorker, workerIndex } from './context.ts'
 export { ClusterPrimary, type WorkerStatus } from './primary.ts'
 export { SharedSessionTable } from './shared-table.ts'
 export { QUIC_WORKER } from './quic.ts'
 export { ClusterLink, type ClusterLinkStats } from './link.ts'
 
-/** This worker's cross-worker counters, or undefined outside a cluster worker. */
-export function clusterStats(): import('./link.ts').ClusterLinkStats | undefined {
-  return currentLink()?.stats()
-}
 export { planWorkers, pinToCpu, usableCpus } from './placement.ts'
 
 /** Most workers one process starts (the owner id space of the session table is wider). */

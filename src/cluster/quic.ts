@@ -1,5 +1,5 @@
 import type { MsgtransConfig } from '../app/config.ts'
-import { quicIdentity } from '../transport/quic-cert.ts'
+import type * as QuicCert from '../transport/quic-cert.ts'
 import type { ClusterQuic } from './messages.ts'
 
 /**
@@ -27,6 +27,8 @@ export function clusterQuic(config: MsgtransConfig, workers: number, log: (m: st
         'share a UDP port; see docs/workers.md): use workers: 1 or add tcp/ws listeners',
     )
   }
+  // Loaded only here: quic-cert brings node:crypto (about 0.5 MB of heap) with it.
+  const { quicIdentity } = require('../transport/quic-cert.ts') as typeof QuicCert
   const id = quicIdentity(options)
   if (id.selfSigned) {
     log(`quic: dev mode, self-signed ECDSA P-256 certificate, sha256 ${id.fingerprint} (served by worker ${QUIC_WORKER})`)

@@ -6,6 +6,7 @@ import { ClusterLink } from './link.ts'
 import { NativeDelivery } from './native-delivery.ts'
 import type { ToPrimary, ToWorker, WorkerInit } from './messages.ts'
 import { pinToCpu } from './placement.ts'
+import { setCurrentLink } from './context.ts'
 import { SharedSessionTable } from './shared-table.ts'
 
 /**
@@ -31,7 +32,7 @@ export function startWorker(
   const delivery = useQueues ? new NativeDelivery(native, init.index, wake) : null
   link = new ClusterLink(init.index, table, server, delivery)
   server.cluster = link
-  current = link
+  setCurrentLink(link)
   // A restarted worker inherits its slot's inbox: flush what was queued for the old one.
   link.drainInbox()
   port.on('message', (m: ToWorker) => {
@@ -56,13 +57,6 @@ export function startWorker(
   }
   post({ t: 'ready', index: init.index, cpu: init.cpu, pinned, native: native.kind })
   return server
-}
-
-let current: ClusterLink | undefined
-
-/** This worker's link (undefined outside cluster workers). */
-export function currentLink(): ClusterLink | undefined {
-  return current
 }
 
 function workerConfig(c: MsgtransConfig, init: WorkerInit): MsgtransConfig {

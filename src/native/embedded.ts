@@ -5,9 +5,13 @@
  * symbol, so any copy of msgtrans bundled into the binary finds it without sharing a
  * module instance with the build-generated code.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import type * as Fs from 'node:fs'
+import type * as Path from 'node:path'
+
+// node:fs and node:path are loaded only when a library must be extracted (every module
+// loaded at startup stays in the heap, and each collection walks it).
+const fs = () => require('node:fs') as typeof Fs
+const join = (...parts: string[]) => (require('node:path') as typeof Path).join(...parts)
 
 /** Global key under which a compiled binary registers its embedded library path. */
 export const EMBEDDED_LIBRARY_KEY = Symbol.for('msgtrans.native.embeddedLibrary')
@@ -46,7 +50,8 @@ export function openEmbedded<T>(path: string, open: (path: string) => T): T {
 }
 
 /** Writes the embedded bytes to a real file that dlopen can map. */
-export function materialize(path: string, root: string = tmpdir()): string {
+export function materialize(path: string, root: string = (require('node:os') as typeof import('node:os')).tmpdir()): string {
+  const { readFileSync, renameSync, writeFileSync } = fs()
   const bytes = readFileSync(path)
   const name = `libmsgtrans-${Bun.hash(bytes).toString(16)}${path.slice(path.lastIndexOf('.'))}`
   const dir = privateDir(root)
@@ -60,6 +65,7 @@ export function materialize(path: string, root: string = tmpdir()): string {
 
 /** A directory only this user can write: shared /tmp must not let others plant a library. */
 function privateDir(root: string): string {
+  const { chmodSync, mkdirSync, mkdtempSync, statSync } = fs()
   const uid = process.getuid?.() ?? 0
   const dir = join(root, `msgtrans-${uid}`)
   try {
@@ -76,7 +82,7 @@ function privateDir(root: string): string {
 
 function sameBytes(file: string, bytes: Uint8Array): boolean {
   try {
-    const existing = readFileSync(file)
+    const existing = fs().readFileSync(file)
     return existing.length === bytes.length && Buffer.compare(existing, bytes) === 0
   } catch {
     return false

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { suffix } from 'bun:ffi'
 import { embeddedLibrary, openEmbedded } from './embedded.ts'
 import { openRaw, type RawLibrary } from './ffi.ts'
@@ -44,10 +42,13 @@ export function nativeLibraryPath(env: Record<string, string | undefined> = proc
   const override = env.MSGTRANS_NATIVE_LIB
   if (override) return override
   const name = suffix === 'dll' ? `msgtrans.${suffix}` : `libmsgtrans.${suffix}`
-  return fileURLToPath(new URL(`../../zig/zig-out/lib/${name}`, import.meta.url))
+  return Bun.fileURLToPath(new URL(`../../zig/zig-out/lib/${name}`, import.meta.url))
 }
 
 let warned = false
+
+// Without node:fs: every module loaded stays in the heap, and each collection walks it.
+const isFile = (path: string) => Bun.file(path).size > 0
 
 /**
  * Opens the native library, or returns null (after one warning per thread) when it is
@@ -72,9 +73,9 @@ export function openNativeLibrary(
       return null
     }
   }
-  const path = existsSync(devPath) ? devPath : (platformLibrary() ?? devPath)
+  const path = isFile(devPath) ? devPath : (platformLibrary() ?? devPath)
   try {
-    if (existsSync(path)) return openRaw(path)
+    if (isFile(path)) return openRaw(path)
     warnOnce(`${path} not found (install ${platformPackageName()} or see docs/distribution.md)`)
   } catch (error) {
     warnOnce(`${path} failed to load: ${(error as Error).message}`)

@@ -4,9 +4,9 @@
  * package manager installs only the one matching the machine, and none runs an install
  * script. See docs/distribution.md.
  */
-import { existsSync, readdirSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import type * as Fs from 'node:fs'
+import type * as NodeModule from 'node:module'
+import type * as Path from 'node:path'
 import { suffix } from 'bun:ffi'
 
 /** npm scope of the platform packages. */
@@ -40,10 +40,12 @@ export function libraryFileName(): string {
  */
 export function platformLibrary(from: string = import.meta.dir): string | undefined {
   try {
-    const require = createRequire(join(from, 'noop.js'))
-    const manifest = require.resolve(`${platformPackageName()}/package.json`)
+    // Loaded here, not at startup: only a machine without the dev build looks.
+    const { dirname, join } = require('node:path') as typeof Path
+    const { createRequire } = require('node:module') as typeof NodeModule
+    const manifest = createRequire(join(from, 'noop.js')).resolve(`${platformPackageName()}/package.json`)
     const lib = join(dirname(manifest), libraryFileName())
-    return existsSync(lib) ? lib : undefined
+    return (require('node:fs') as typeof Fs).existsSync(lib) ? lib : undefined
   } catch {
     return undefined
   }
@@ -51,7 +53,7 @@ export function platformLibrary(from: string = import.meta.dir): string | undefi
 
 function linuxLibc(): 'gnu' | 'musl' {
   try {
-    return readdirSync('/lib').some((f) => f.startsWith('ld-musl-')) ? 'musl' : 'gnu'
+    return (require('node:fs') as typeof Fs).readdirSync('/lib').some((f) => f.startsWith('ld-musl-')) ? 'musl' : 'gnu'
   } catch {
     return 'gnu'
   }

@@ -27,7 +27,7 @@ export function routeExt(name: string): Uint8Array {
   return ext
 }
 let lastName: string | undefined
-let lastExt = new Uint8Array(0)
+let lastExt: Uint8Array = new Uint8Array(0)
 
 /**
  * The route name carried by an ext header, or undefined. Recognized with flag 0x4 (ours)

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
-import { join } from 'node:path'
+import type * as Fs from 'node:fs'
+import type * as Os from 'node:os'
+import type * as Path from 'node:path'
 import { NativeError } from '../errors.ts'
 import {
   planWorkers,
@@ -37,6 +37,10 @@ export function parseCpuList(text: string): number[] {
  */
 export class TsNuma implements Numa {
   topology(root = '/sys'): Topology {
+    // Loaded on use: the fallback is imported by every app, and what a module loads at
+    // startup stays in the heap that each collection walks.
+    const { existsSync, readdirSync, readFileSync } = require('node:fs') as typeof Fs
+    const { join } = require('node:path') as typeof Path
     const dir = join(root, 'devices/system/node')
     const names = existsSync(dir) ? readdirSync(dir).filter((n) => /^node\d+$/.test(n)) : []
     const nodes: NumaNode[] = names.map((name) => ({
@@ -45,7 +49,7 @@ export class TsNuma implements Numa {
       distances: readFileSync(join(dir, name, 'distance'), 'utf8').trim().split(/\s+/).map(Number),
     }))
     if (nodes.length === 0) {
-      const cpus = Array.from({ length: availableParallelism() }, (_, i) => i)
+      const cpus = Array.from({ length: (require('node:os') as typeof Os).availableParallelism() }, (_, i) => i)
       return { nodes: [{ id: 0, cpus, distances: [10] }] }
     }
     return { nodes: nodes.sort((a, b) => a.id - b.id) }
@@ -61,7 +65,7 @@ export class TsNuma implements Numa {
   }
 
   affinity(): number[] {
-    return Array.from({ length: availableParallelism() }, (_, i) => i)
+    return Array.from({ length: (require('node:os') as typeof Os).availableParallelism() }, (_, i) => i)
   }
 
   currentCpu(): number {
