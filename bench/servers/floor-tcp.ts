@@ -1,7 +1,9 @@
 /**
  * Second baseline: the least a v1 server on Bun.listen must do per packet, with nothing
  * of a framework around it. For every packet it checks the header and makes the payload
- * view a handler would be given, then answers with the same header, ext and payload:
+ * a handler would be given, the cheapest way known on this runtime (up to 128 bytes
+ * copied out of the read with Buffer#copy, bigger ones viewed; see COPY_SMALL_PAYLOAD in
+ * src/protocol/packet.ts), then answers with the same header, ext and payload:
  * - a small packet is encoded (copied) into one reply buffer, written once per read;
  * - a big one (16 KiB and more) is answered in place: its header bytes are rewritten
  *   where they are and packets back to back in the read go out as one range, by
@@ -20,6 +22,16 @@ import type { Socket } from 'bun'
 import { flushQueue, writeOrQueue } from './queued-writes.ts'
 
 const BIG = 16 * 1024
+const SMALL = 128
+const copyRange = Buffer.prototype.copy
+
+// What a handler gets: a copy of a small payload (no view of the fresh read), else a view.
+function payloadOf(chunk: Uint8Array, start: number, end: number): Uint8Array {
+  if (end - start > SMALL) return chunk.subarray(start, end)
+  const out = new Uint8Array(end - start)
+  copyRange.call(chunk, out, 0, start, end)
+  return out
+}
 
 interface Conn {
   /** A packet being collected across reads, and how much of it is there. */
@@ -34,7 +46,7 @@ interface Conn {
   queue: Uint8Array[]
 }
 
-/** Read by nobody: keeps the payload views from being optimised away. */
+/** Read by nobody: keeps the payloads from being optimised away. */
 export let viewed = 0
 
 const sizeAt = (b: Uint8Array, at: number) =>
@@ -64,7 +76,7 @@ function answer(socket: Socket<Conn>, conn: Conn, chunk: Uint8Array, from: numbe
     const total = sizeAt(chunk, off)
     if (to - off < total) break
     const extLen = (chunk[off + 8]! << 8) | chunk[off + 9]!
-    const payload = chunk.subarray(off + 16 + extLen, off + total) // what a handler gets
+    const payload = payloadOf(chunk, off + 16 + extLen, off + total)
     viewed += payload.length
     if (total >= BIG) {
       flushOut()
