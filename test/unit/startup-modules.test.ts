@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test'
 
 // Every module an app loads at startup stays in the JS heap, and each collection walks
 // that heap: with node:zlib, node:crypto, node:worker_threads and the node:fs family
-// loaded, a GC-bound 64 KiB echo spent 0.39 ms per collection instead of 0.27–0.34
+// loaded, a GC-bound 64 KiB echo spent 0.37–0.43 ms per collection instead of 0.27–0.34
 // (docs/benchmarks.md). They are loaded on first use instead; this keeps it that way.
 test('importing msgtrans loads no Node builtin at startup except through bun:ffi', async () => {
   const built = await Bun.build({ entrypoints: ['./src/index.ts'], target: 'bun', metafile: true })
