@@ -16,6 +16,8 @@ export const browserStubs: BunPlugin = {
       loader: 'js',
       contents:
         'const no = () => { throw new Error("msgtrans: no compressed payloads in the browser build") }\n' +
+        // named exports too: compression.ts loads it with require() on first use
+        'export const deflateSync = no, inflateSync = no, zstdDecompressSync = no\n' +
         'export default { deflateSync: no, inflateSync: no, zstdDecompressSync: no }\n',
     }))
   },

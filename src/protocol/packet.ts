@@ -209,7 +209,10 @@ function extAt(bytes: Uint8Array, start: number, n: number, copyUpTo: number): U
   return n <= copyUpTo ? copyOut(bytes, start, n) : bytes.subarray(start, start + n)
 }
 
-const copyRange = Buffer.prototype.copy
+// Buffer#copy (Bun and Node) reads its source in place; browsers have no Buffer and take
+// a view instead (their reads are not Bun's fresh buffers).
+const copyRange: ((this: Uint8Array, target: Uint8Array, at: number, start: number, end: number) => number) | undefined =
+  typeof Buffer === 'function' ? Buffer.prototype.copy : undefined
 
 /**
  * `n` bytes of `bytes` from `start`, copied into a new array without making a view of
@@ -220,7 +223,8 @@ const copyRange = Buffer.prototype.copy
  */
 export function copyOut(bytes: Uint8Array, start: number, n: number): Uint8Array {
   const out = new Uint8Array(n)
-  copyRange.call(bytes, out, 0, start, start + n)
+  if (copyRange) copyRange.call(bytes, out, 0, start, start + n)
+  else out.set(bytes.subarray(start, start + n))
   return out
 }
 

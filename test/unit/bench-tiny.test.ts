@@ -13,7 +13,7 @@ async function tiny(script: string): Promise<string> {
 }
 
 test('codec benchmark runs (tiny mode)', async () => {
-  expect(await tiny('bench/codec.bench.ts')).toContain('codec bench tiny: 10 cases ok')
+  expect(await tiny('bench/codec.bench.ts')).toContain('codec bench tiny: 13 cases ok')
 }, 60_000)
 
 test('hot path benchmark runs (tiny mode)', async () => {
@@ -22,7 +22,7 @@ test('hot path benchmark runs (tiny mode)', async () => {
 
 test('allocation benchmark runs for both cores (tiny mode)', async () => {
   const out = await tiny('bench/alloc.bench.ts')
-  for (const line of ['echo     zig', 'echo     ts', 'publish  zig', 'publish  ts']) expect(out).toContain(line)
+  for (const line of ['echo     zig', 'echo     ts', 'publish  zig', 'publish  ts', 'reads    zig', 'echo-reads zig']) expect(out).toContain(line)
   expect(out).toMatch(/B\/msg allocated/)
 }, 60_000)
 
