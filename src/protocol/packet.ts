@@ -145,7 +145,8 @@ export function encodePacketInto(dst: Uint8Array, offset: number, p: PacketInit)
 
 /**
  * Decodes exactly one packet from `bytes` (a WebSocket frame or a framed TCP slice).
- * The result's ext and payload are views into `bytes`, not copies.
+ * The result's ext and payload are views into `bytes`, except those of up to
+ * COPY_SMALL_PAYLOAD bytes, which are copies (cheaper than a view of a fresh frame).
  *
  * @example
  * const p = decodePacket(frame)
