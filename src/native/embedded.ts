@@ -6,12 +6,14 @@
  * module instance with the build-generated code.
  */
 import type * as Fs from 'node:fs'
+import type * as Os from 'node:os'
 import type * as Path from 'node:path'
 
 // node:fs and node:path are loaded only when a library must be extracted (every module
 // loaded at startup stays in the heap, and each collection walks it).
 const fs = () => require('node:fs') as typeof Fs
 const join = (...parts: string[]) => (require('node:path') as typeof Path).join(...parts)
+const tmpdir = () => (require('node:os') as typeof Os).tmpdir()
 
 /** Global key under which a compiled binary registers its embedded library path. */
 export const EMBEDDED_LIBRARY_KEY = Symbol.for('msgtrans.native.embeddedLibrary')
@@ -50,7 +52,7 @@ export function openEmbedded<T>(path: string, open: (path: string) => T): T {
 }
 
 /** Writes the embedded bytes to a real file that dlopen can map. */
-export function materialize(path: string, root: string = (require('node:os') as typeof import('node:os')).tmpdir()): string {
+export function materialize(path: string, root: string = tmpdir()): string {
   const { readFileSync, renameSync, writeFileSync } = fs()
   const bytes = readFileSync(path)
   const name = `libmsgtrans-${Bun.hash(bytes).toString(16)}${path.slice(path.lastIndexOf('.'))}`

@@ -53,7 +53,8 @@ export function platformLibrary(from: string = import.meta.dir): string | undefi
 
 function linuxLibc(): 'gnu' | 'musl' {
   try {
-    return (require('node:fs') as typeof Fs).readdirSync('/lib').some((f) => f.startsWith('ld-musl-')) ? 'musl' : 'gnu'
+    const { readdirSync } = require('node:fs') as typeof Fs
+    return readdirSync('/lib').some((f) => f.startsWith('ld-musl-')) ? 'musl' : 'gnu'
   } catch {
     return 'gnu'
   }

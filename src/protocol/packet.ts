@@ -213,8 +213,8 @@ function extAt(bytes: Uint8Array, start: number, n: number, copyUpTo: number): U
 
 // Buffer#copy (Bun and Node) reads its source in place; browsers have no Buffer and take
 // a view instead (their reads are not Bun's fresh buffers).
-const copyRange: ((this: Uint8Array, target: Uint8Array, at: number, start: number, end: number) => number) | undefined =
-  typeof Buffer === 'function' ? Buffer.prototype.copy : undefined
+type CopyRange = (this: Uint8Array, target: Uint8Array, at: number, start: number, end: number) => number
+const copyRange: CopyRange | undefined = typeof Buffer === 'function' ? Buffer.prototype.copy : undefined
 
 /**
  * `n` bytes of `bytes` from `start`, copied into a new array without making a view of
