@@ -3,14 +3,15 @@ import { PacketAssembler } from './assembler.ts'
 import { ProtocolError } from './errors.ts'
 import { checkedPacketSize, readHeader } from './header.ts'
 import { deliverInPlace, GC_OWNED, IN_PLACE_MIN_PAYLOAD } from './in-place.ts'
-import { COPY_SMALL_PAYLOAD, packetAt, type Packet } from './packet.ts'
+import { COPY_SMALL_PAYLOAD, packetAt, SMALL_READ, type Packet } from './packet.ts'
 
 /**
  * Streaming framer for TCP: turns any split of the byte stream into whole packets.
  * Packets that lie inside one chunk are handed out as views of that chunk (no copy),
- * except payloads of up to COPY_SMALL_PAYLOAD bytes, which are cheaper to copy than to
- * view on a fresh read buffer. A packet that spans chunks is assembled once into a
- * buffer of its exact size, which is allocated only after its header passed the limits.
+ * except payloads of up to COPY_SMALL_PAYLOAD bytes and every payload of a chunk of up to
+ * SMALL_READ bytes, which are cheaper to copy than to view on a fresh read buffer. A
+ * packet that spans chunks is assembled once into a buffer of its exact size, which is
+ * allocated only after its header passed the limits.
  *
  * After a ProtocolError the framer is poisoned: the connection must be closed.
  *
@@ -46,6 +47,8 @@ export class TcpFramer {
     if (this.#failed) throw this.#failed
     try {
       let offset = this.#pending() ? this.#continue(chunk, onPacket) : 0
+      // A small read is never viewed: its first view would copy it whole anyway.
+      const copyUpTo = chunk.length <= SMALL_READ ? chunk.length : COPY_SMALL_PAYLOAD
       while (offset < chunk.length) {
         const left = chunk.length - offset
         if (left < HEADER_SIZE) {
@@ -58,7 +61,7 @@ export class TcpFramer {
           this.#body.start(readHeader(chunk, offset, this.#limits), chunk.subarray(offset))
           return
         }
-        const packet = packetAt(chunk, offset, COPY_SMALL_PAYLOAD)
+        const packet = packetAt(chunk, offset, copyUpTo)
         if (this.#inPlace && packet.payload.length >= IN_PLACE_MIN_PAYLOAD && packet.ext.buffer !== chunk.buffer) {
           deliverInPlace(packet, chunk, offset, total - packet.payload.length, GC_OWNED, onPacket)
         } else onPacket(packet)

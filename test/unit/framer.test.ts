@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test'
-import { COPY_SMALL_PAYLOAD, DEFAULT_LIMITS, encodePacket, ProtocolError, TcpFramer, type Packet } from '../../src/protocol/index.ts'
+import { COPY_SMALL_PAYLOAD, DEFAULT_LIMITS, encodePacket, SMALL_READ, ProtocolError, TcpFramer, type Packet } from '../../src/protocol/index.ts'
 import { randInt, randomPacket, rng } from '../helpers/random.ts'
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
@@ -58,16 +58,34 @@ describe('TcpFramer', () => {
     const a = encodePacket({ id: 1, payload: small })
     const b = encodePacket({ id: 2, payload: big })
     const c = encodePacket({ id: 3, ext: new Uint8Array([9, 9]), payload: new Uint8Array([5]) })
-    const chunk = new Uint8Array([...a, ...b, ...c])
+    // More than SMALL_READ bytes in all: a smaller read is never viewed (next test).
+    const d = encodePacket({ id: 4, payload: new Uint8Array(SMALL_READ) })
+    const chunk = new Uint8Array([...a, ...b, ...c, ...d])
     const got: Packet[] = []
     new TcpFramer().push(chunk, (p) => got.push(p))
-    expect(got.map((p) => p.payload.buffer === chunk.buffer)).toEqual([false, true, false])
+    expect(got.map((p) => p.payload.buffer === chunk.buffer)).toEqual([false, true, false, true])
     expect(got[2]!.ext.buffer === chunk.buffer).toBe(false)
     // A copy keeps its bytes when the read buffer is reused; a view follows it.
     chunk.fill(0)
     expect(got[0]!.payload).toEqual(small)
     expect([...got[2]!.ext, ...got[2]!.payload]).toEqual([9, 9, 5])
     expect(got[1]!.payload[0]).toBe(0)
+  })
+
+  test('a read of up to SMALL_READ bytes is never viewed: even its 1 KiB payloads are copies', () => {
+    const kib = (id: number) => encodePacket({ id, payload: new Uint8Array(1024).fill(id) })
+    const small = new Uint8Array([...kib(1), ...kib(2)])
+    expect(small.length).toBeLessThanOrEqual(SMALL_READ)
+    const got: Packet[] = []
+    new TcpFramer().push(small, (p) => got.push(p))
+    expect(got.map((p) => p.payload.buffer === small.buffer)).toEqual([false, false])
+    // A bigger read keeps the zero-copy view for payloads above COPY_SMALL_PAYLOAD.
+    const big = new Uint8Array([...kib(3), ...kib(4), ...kib(5), ...kib(6)])
+    expect(big.length).toBeGreaterThan(SMALL_READ)
+    new TcpFramer().push(big, (p) => got.push(p))
+    expect(got.slice(2).map((p) => p.payload.buffer === big.buffer)).toEqual([true, true, true, true])
+    small.fill(0)
+    expect(got.map((p) => p.payload[0])).toEqual([1, 2, 3, 4, 5, 6])
   })
 
   test('a header split across chunks is reassembled', () => {
