@@ -36,7 +36,12 @@ export function workerIndex(): number {
 
 let current: ClusterLink | undefined
 
-/** Set by a cluster worker once its link to the other workers is up. */
+/**
+ * Set by a cluster worker once its link to the other workers is up.
+ *
+ * @example
+ * setCurrentLink(new ClusterLink(init.index, table, server, delivery))
+ */
 export function setCurrentLink(link: ClusterLink): void {
   current = link
 }
