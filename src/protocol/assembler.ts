@@ -2,7 +2,7 @@ import { allocUninit } from './alloc.ts'
 import { HEADER_SIZE } from './constants.ts'
 import type { Header } from './header.ts'
 import { lendDuring, lendReceiveBuffer, type ReceiveLease } from './lease.ts'
-import { deliverInPlace, IN_PLACE_MIN_PAYLOAD } from './in-place.ts'
+import { deliverInPlace, inPlaceEligible } from './in-place.ts'
 import { packetFromHeader, type Packet } from './packet.ts'
 
 /** Packets at least this big are collected into lent, reusable receive buffers. */
@@ -68,7 +68,7 @@ export class PacketAssembler {
       this.#fill = 0
       const packet = packetFromHeader(body, 0, h)
       if (!lease) onPacket(packet)
-      else if (this.inPlace && h.payloadLen >= IN_PLACE_MIN_PAYLOAD && packet.ext.buffer !== body.buffer) {
+      else if (this.inPlace && inPlaceEligible(packet, body)) {
         lendDuring(lease, () => deliverInPlace(packet, body, 0, body.length - h.payloadLen, lease, onPacket))
       } else lendDuring(lease, () => onPacket(packet))
     }

@@ -2,7 +2,7 @@ import { DEFAULT_LIMITS, HEADER_SIZE, type Limits } from './constants.ts'
 import { PacketAssembler } from './assembler.ts'
 import { ProtocolError } from './errors.ts'
 import { checkedPacketSize, readHeader } from './header.ts'
-import { deliverInPlace, GC_OWNED, IN_PLACE_MIN_PAYLOAD } from './in-place.ts'
+import { deliverInPlace, GC_OWNED, inPlaceEligible } from './in-place.ts'
 import { COPY_SMALL_PAYLOAD, packetAt, SMALL_READ, type Packet } from './packet.ts'
 
 /**
@@ -62,7 +62,7 @@ export class TcpFramer {
           return
         }
         const packet = packetAt(chunk, offset, copyUpTo)
-        if (this.#inPlace && packet.payload.length >= IN_PLACE_MIN_PAYLOAD && packet.ext.buffer !== chunk.buffer) {
+        if (this.#inPlace && inPlaceEligible(packet, chunk)) {
           deliverInPlace(packet, chunk, offset, total - packet.payload.length, GC_OWNED, onPacket)
         } else onPacket(packet)
         offset += total

@@ -87,6 +87,19 @@ export function takeInPlace(payload: Uint8Array, headLen: number): InPlaceSlot |
 }
 
 /**
+ * Whether `packet`, decoded from `bytes`, may have its header rewritten in place: a
+ * payload of IN_PLACE_MIN_PAYLOAD bytes or more, and an ext that is not a view of
+ * `bytes` (an interned route tag, or a copy), so the rewrite changes nothing a handler
+ * holds.
+ *
+ * @example
+ * if (inPlace && inPlaceEligible(packet, chunk)) deliverInPlace(packet, chunk, ...)
+ */
+export function inPlaceEligible(packet: Packet, bytes: Uint8Array): boolean {
+  return packet.payload.length >= IN_PLACE_MIN_PAYLOAD && packet.ext.buffer !== bytes.buffer
+}
+
+/**
  * Delivers `packet` with the header bytes in front of its payload on offer.
  *
  * @example

@@ -23,8 +23,9 @@ const MAX_BYTES = 16 * 1024 * 1024
 export const RECEIVE_POOL_BYTES = 16 * 1024 * 1024
 
 // Size classes: four per power of two (1.25, 1.5, 1.75 and 2 times the one below), so a
-// buffer wastes at most a quarter of its size. Releasing one copies all of it (see
-// #reclaim), so waste costs time as well as memory: 1 MiB + 26 bytes took a 2 MiB buffer.
+// buffer wastes at most a quarter of its size. Releasing one hands the GC a new
+// ArrayBuffer of its full size (see #reclaim), and the GC runs by the bytes it is told
+// of, so waste costs time as well as memory: 1 MiB + 26 bytes took a 2 MiB buffer.
 const sizeClass = (n: number) => {
   if (n <= MIN_BYTES) return classOfBytes(MIN_BYTES)
   const quarter = 2 ** (29 - Math.clz32(n - 1)) // a quarter of the power of two below n

@@ -213,18 +213,13 @@ export function packetAt(bytes: Uint8Array, offset: number, copyUpTo = 0): Packe
     id: ((bytes[offset + 4]! << 24) >>> 0) + ((bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!),
     flags,
     compression: bytes[offset + 1]!,
-    ext: extLen === 0 ? EMPTY : (internedExt(bytes, extStart, extLen) ?? extAt(bytes, extStart, extLen, copyUpTo)),
-    payload:
-      payloadLen === 0
-        ? EMPTY
-        : payloadLen <= copyUpTo
-          ? copyOut(bytes, payloadStart, payloadLen)
-          : bytes.subarray(payloadStart, payloadStart + payloadLen),
+    ext: extLen === 0 ? EMPTY : (internedExt(bytes, extStart, extLen) ?? partAt(bytes, extStart, extLen, copyUpTo)),
+    payload: payloadLen === 0 ? EMPTY : partAt(bytes, payloadStart, payloadLen, copyUpTo),
   }
 }
 
-// An ext header that is not an interned route tag: copied like a small payload.
-function extAt(bytes: Uint8Array, start: number, n: number, copyUpTo: number): Uint8Array {
+// The `n` bytes at `start`: a copy up to `copyUpTo` bytes, else a view.
+function partAt(bytes: Uint8Array, start: number, n: number, copyUpTo: number): Uint8Array {
   return n <= copyUpTo ? copyOut(bytes, start, n) : bytes.subarray(start, start + n)
 }
 
